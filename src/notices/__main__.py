@@ -1,0 +1,5 @@
+"""Allow ``python -m notices``."""
+
+from notices.cli import main
+
+main()

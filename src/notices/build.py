@@ -1,0 +1,599 @@
+"""Build the outputs of a workspace: find what is stale, render it, write it, remember it.
+
+Stages, in order: take the output folder's lock; check every template once (a broken
+template stops the build before any record is rendered); find the records and hash
+them; decide per output whether it is up to date (content hashes, not mtimes); render
+the stale records in worker processes; write each output atomically and only then
+record it in the build state. A record that fails keeps its previous outputs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from notices import __version__
+from notices.config import Workspace
+from notices.errors import BuildLockedError, NoticesError, Problem, Severity, TemplateError
+from notices.records import discover_records, output_stem_for
+from notices.state import BuildState, OutputEntry
+from notices.writer import OutputWriter
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("docx", "pdf")
+LOCK_NAME = ".notices.lock"
+ERRORS_LOG = "build-errors.log"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    formats: tuple[str, ...] = FORMATS
+    force: bool = False
+    prune: bool = False
+    jobs: int | None = None  # default: the number of CPUs
+    pdf_variant: str | None = None  # default: notices.toml's [pdf] variant
+
+
+# statuses of a record in a report
+BUILT, UP_TO_DATE, FAILED, KEPT = "built", "up to date", "failed", "kept"
+
+
+@dataclass
+class RecordReport:
+    path: str
+    status: str
+    outputs: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stale_outputs: list[str] = field(default_factory=list)  # old outputs kept after a failure
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path, "status": self.status,
+            "outputs": [f"output/{o}" for o in self.outputs],
+            "stale_outputs": [f"output/{o}" for o in self.stale_outputs],
+            "errors": [p.format() for p in self.problems if p.is_error],
+            "warnings": [p.format() for p in self.problems if not p.is_error],
+        }
+
+
+@dataclass
+class BuildReport:
+    records: list[RecordReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # not tied to one record
+    removed: list[str] = field(default_factory=list)  # outputs pruned
+    orphaned: list[str] = field(default_factory=list)  # outputs of removed records, kept
+    elapsed: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(FAILED) > 0 or any(p.is_error for p in self.problems)
+
+    def summary(self) -> str:
+        parts = [f"built {self.count(BUILT)}", f"up to date {self.count(UP_TO_DATE)}",
+                 f"failed {self.count(FAILED)}"]
+        if self.count(KEPT):
+            parts.append(f"kept {self.count(KEPT)} edited")
+        stale = sum(1 for r in self.records if r.stale_outputs)
+        if stale:
+            parts.append(f"stale {stale}")
+        if self.removed:
+            parts.append(f"removed {len(self.removed)}")
+        if self.orphaned:
+            parts.append(f"orphaned {len(self.orphaned)}")
+        return ", ".join(parts) + f" in {self.elapsed:.1f} s"
+
+    def as_json(self) -> dict:
+        return {
+            "summary": self.summary(),
+            "counts": {s: self.count(s) for s in (BUILT, UP_TO_DATE, FAILED, KEPT)},
+            "records": [r.as_json() for r in self.records],
+            "problems": [p.format() for p in self.problems],
+            "removed": [f"output/{o}" for o in self.removed],
+            "orphaned": [f"output/{o}" for o in self.orphaned],
+            "interrupted": self.interrupted,
+        }
+
+
+# --- hashing --------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def template_kinds(workspace: Workspace) -> set[str]:
+    """The kinds of paper the templates folder has templates for (``mitteilung``, …)."""
+    return {p.stem for p in workspace.templates_dir.glob("*.html")
+            if not p.name.startswith(("_", "."))}
+
+
+def template_hashes(workspace: Workspace, kinds: set[str]) -> dict[str, str]:
+    """Per kind, a hash of every template file it may use.
+
+    A kind uses its own ``<kind>.*`` files and everything shared (fonts, partials), but
+    not another kind's files: changing ``beschlussvorlage.docx`` rebuilds nothing else.
+    """
+    files: dict[str, str] = {}
+    root = workspace.templates_dir
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            files[path.relative_to(root).as_posix()] = file_sha256(path)
+    hashes = {}
+    for kind in kinds:
+        digest = hashlib.sha256()
+        for name, sha in sorted(files.items()):
+            stem = name.split("/", 1)[0].split(".", 1)[0]
+            if "/" not in name and stem in kinds and stem != kind:
+                continue
+            digest.update(f"{name}\0{sha}\n".encode())
+        hashes[kind] = digest.hexdigest()
+    return hashes
+
+
+def input_hash(*, record_sha: str, template_hash: str, deps: list[tuple[str, str]],
+               config_hash: str, fmt: str, pdf_variant: str) -> str:
+    """Everything an output depends on, as one hash: the build's definition of 'changed'."""
+    digest = hashlib.sha256()
+    parts = [__version__, record_sha, template_hash, config_hash, fmt,
+             pdf_variant if fmt == "pdf" else ""]
+    parts += [f"{path}={sha}" for path, sha in sorted(deps)]
+    digest.update("\n".join(parts).encode())
+    return digest.hexdigest()
+
+
+# --- the lock ------------------------------------------------------------------------
+
+
+class OutputLock:
+    """An exclusive lock on an output folder, so two builds never write into one."""
+
+    def __init__(self, output_dir: Path):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        self.path = output_dir / LOCK_NAME
+        self._handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            raise BuildLockedError(Problem(
+                "output", "another build is running on this output folder; wait for it to "
+                "finish (or remove output/.notices.lock if no build is running)")) from None
+
+    def release(self) -> None:
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+# --- rendering in a worker ------------------------------------------------------------
+
+
+class RenderSession:
+    """What a worker keeps between records: the workspace and one renderer per kind/format.
+
+    Built once per worker, so fonts, stylesheets and the parsed Word template are paid
+    for once, not once per record.
+    """
+
+    def __init__(self, workspace: Workspace, formats: tuple[str, ...], pdf_variant: str,
+                 kinds: set[str], template_hashes: dict[str, str]):
+        self.workspace = workspace
+        self.formats = formats
+        self.pdf_variant = pdf_variant
+        self.kinds = kinds
+        self.template_hashes = template_hashes
+        self._renderers: dict[tuple[str, str], object] = {}
+
+    def renderer(self, kind: str, fmt: str):
+        key = (kind, fmt)
+        if key not in self._renderers:
+            if fmt == "pdf":
+                from notices.render_pdf import PdfRenderer
+
+                self._renderers[key] = PdfRenderer(
+                    self.workspace.templates_dir, kind, variant=self.pdf_variant,
+                    display_root=self.workspace.root)
+            else:
+                from notices.render_docx import DocxRenderer
+
+                self._renderers[key] = DocxRenderer(
+                    self.workspace.templates_dir / f"{kind}.docx",
+                    display_name=f"templates/{kind}.docx")
+        return self._renderers[key]
+
+    def render_record(self, source: str) -> dict:
+        """Load, check and render one record; the result travels back to the parent."""
+        from notices.records import load_record
+
+        workspace = self.workspace
+        result = load_record(workspace, Path(source), known_kinds=self.kinds)
+        outcome = {"path": result.path, "problems": result.problems, "outputs": {},
+                   "kind": None, "deps": [], "hashes": {}}
+        notice = result.notice
+        if not result.ok:
+            return outcome
+        outcome["problems"] = result.problems + font_problems(workspace, notice)
+        deps = []
+        for image in notice.facts.images:
+            deps.append((workspace.relative(image.path), file_sha256(image.path)))
+        outcome["kind"], outcome["deps"] = notice.kind, deps
+        for fmt in self.formats:
+            try:
+                data = self.renderer(notice.kind, fmt).render(notice, city=workspace.config.city)
+            except NoticesError as error:
+                outcome["problems"] = outcome["problems"] + error.problems
+                outcome["outputs"] = {}
+                return outcome
+            outcome["outputs"][fmt] = data
+            outcome["hashes"][fmt] = input_hash(
+                record_sha=notice.source_sha256, template_hash=self.template_hashes[notice.kind],
+                deps=deps, config_hash=workspace.config.source_hash, fmt=fmt,
+                pdf_variant=self.pdf_variant)
+        return outcome
+
+
+def font_problems(workspace: Workspace, notice) -> list[Problem]:
+    """Warn about characters that no bundled font can draw, naming field and characters."""
+    from notices.content import document_text
+    from notices.fonts import covered_characters, missing_characters
+
+    covered = covered_characters(workspace.templates_dir / "fonts")
+    fields = {
+        "file_number": notice.file_number, "contact.name": notice.contact.name,
+        "contact.phone": notice.contact.phone, "session.committee": notice.session.committee,
+        "session.agenda_item": notice.session.agenda_item or "", "subject": notice.subject,
+        "facts": document_text(notice.facts), "signatory": notice.signatory,
+    }
+    problems = []
+    for name, text in fields.items():
+        missing = missing_characters(text, covered)
+        if missing:
+            shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:8])
+            problems.append(Problem(
+                notice.path, f"no bundled font has these characters, they would print as "
+                f"empty boxes: {shown}; add a font that has them to templates/fonts/",
+                field=name, severity=Severity.WARNING))
+    return problems
+
+
+def _init_worker(session: RenderSession) -> RenderSession:
+    return session
+
+
+def _run_task(session: RenderSession, source: str) -> dict:
+    return session.render_record(source)
+
+
+# --- template checks -------------------------------------------------------------------
+
+
+def check_templates(workspace: Workspace, kinds: set[str], formats: tuple[str, ...]
+                    ) -> list[Problem]:
+    """Compile every template and render it with a probe notice; return the problems.
+
+    Runs before any record is rendered, so a template error is reported once, with the
+    template's name and line, and leaves no half-written output.
+    """
+    from notices.templating import probe_notice
+
+    problems: list[Problem] = []
+    if not kinds:
+        return [Problem("templates", "no templates found (expected e.g. "
+                        "templates/mitteilung.html and templates/mitteilung.docx)")]
+    for kind in sorted(kinds):
+        for fmt in formats:
+            try:
+                for public in (True, False):
+                    probe = probe_notice(public=public)
+                    if fmt == "pdf":
+                        _check_html(workspace, kind, probe)
+                    else:
+                        from notices.render_docx import DocxRenderer
+
+                        path = workspace.templates_dir / f"{kind}.docx"
+                        if not path.is_file():
+                            raise TemplateError(Problem(
+                                f"templates/{kind}.docx", "missing (every kind needs a Word "
+                                f"template beside templates/{kind}.html)"))
+                        DocxRenderer(path, display_name=f"templates/{kind}.docx").render(
+                            probe, city=workspace.config.city)
+            except NoticesError as error:
+                problems.extend(p for p in error.problems if p not in problems)
+    return problems
+
+
+def _check_html(workspace: Workspace, kind: str, probe) -> None:
+    import jinja2
+
+    from notices.render_html import facts_to_html
+    from notices.templating import make_environment, template_context
+
+    env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
+    name = f"{kind}.html"
+    try:
+        env.get_template(name).render(
+            template_context(probe, city=workspace.config.city,
+                             facts=facts_to_html(probe.facts)))
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(Problem(f"templates/{error.name or name}", error.message,
+                                    line=error.lineno)) from None
+    except jinja2.TemplateError as error:
+        line = None
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith(".html"):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        raise TemplateError(Problem(f"templates/{name}", " ".join(str(error).split()),
+                                    line=line)) from None
+
+
+# --- the build -----------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    source: Path
+    path: str  # workspace-relative
+    stem: str
+    record_sha: str = ""
+
+
+def build(workspace: Workspace, paths: list[Path] | None = None, *,
+          options: BuildOptions = BuildOptions(),
+          on_start: Callable[[int, int], None] | None = None,
+          on_record: Callable[[RecordReport], None] | None = None) -> BuildReport:
+    """Render the records under ``paths`` (default: all of ``records/``) into ``output/``.
+
+    ``on_start(total, stale)`` is called once the stale records are known and
+    ``on_record(report)`` after each record, for progress display. Raises
+    :class:`TemplateError` when a template is broken (nothing is rendered then) and
+    :class:`BuildLockedError` when another build holds the output folder.
+    """
+    started = time.monotonic()
+    report = BuildReport()
+    variant = options.pdf_variant or workspace.config.pdf_variant
+    with OutputLock(workspace.output_dir):
+        kinds = template_kinds(workspace)
+        template_problems = check_templates(workspace, kinds, options.formats)
+        if template_problems:
+            raise TemplateError(template_problems)
+        state = BuildState(workspace.output_dir)
+        try:
+            if state.warning:
+                report.problems.append(Problem("output", state.warning,
+                                               severity=Severity.WARNING))
+            _build_with_state(workspace, paths, options, variant, kinds, state, report,
+                              on_start, on_record)
+        finally:
+            state.close()
+            report.elapsed = time.monotonic() - started
+    return report
+
+
+def _build_with_state(workspace, paths, options, variant, kinds, state, report,
+                      on_start, on_record) -> None:
+    files, request_problems = discover_records(workspace, paths)
+    report.problems.extend(request_problems)
+    hashes = template_hashes(workspace, kinds)
+    writer = OutputWriter(workspace.output_dir)
+
+    candidates = [_Candidate(f, workspace.relative(f), output_stem_for(workspace.relative(f)))
+                  for f in files]
+    by_stem: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        by_stem.setdefault(candidate.stem.casefold(), []).append(candidate)
+
+    stale: list[_Candidate] = []
+    for candidate in candidates:
+        group = by_stem[candidate.stem.casefold()]
+        if len(group) > 1:
+            others = ", ".join(c.path for c in group if c is not candidate)
+            _finish(report, on_record, RecordReport(candidate.path, FAILED, problems=[Problem(
+                candidate.path, f"writes the same outputs (output/{candidate.stem}.*) as "
+                f"{others}; rename or remove one of them")],
+                stale_outputs=_recorded_outputs(state, candidate.path)))
+            continue
+        try:
+            candidate.record_sha = file_sha256(candidate.source)
+        except OSError as error:
+            _finish(report, on_record, RecordReport(candidate.path, FAILED, problems=[
+                Problem(candidate.path, f"cannot be read: {error.strerror}")]))
+            continue
+        if options.force or not _up_to_date(workspace, state, candidate, hashes,
+                                            options.formats, variant):
+            stale.append(candidate)
+        else:
+            _finish(report, on_record, RecordReport(
+                candidate.path, UP_TO_DATE,
+                outputs=[f"{candidate.stem}.{fmt}" for fmt in options.formats]))
+
+    if on_start:
+        on_start(len(candidates), len(stale))
+    if stale:
+        _render_stale(workspace, stale, options, variant, kinds, hashes, state, writer,
+                      report, on_record)
+    if paths is None and not report.interrupted:
+        _handle_removed(workspace, state, writer, report, {c.path for c in candidates},
+                        prune=options.prune)
+    _write_error_log(writer, report)
+
+
+def _finish(report: BuildReport, on_record, record: RecordReport) -> None:
+    report.records.append(record)
+    if on_record:
+        on_record(record)
+
+
+def _recorded_outputs(state: BuildState, record_path: str) -> list[str]:
+    return sorted(p for p, e in state.outputs.items() if e.record == record_path)
+
+
+def _unchanged(path: Path, entry: OutputEntry) -> bool:
+    """Whether the file on disk still holds the bytes the build wrote (stat, then hash)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return False
+    if stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns:
+        return True
+    return stat.st_size == entry.size and file_sha256(path) == entry.sha256
+
+
+def _up_to_date(workspace, state, candidate, hashes, formats, variant) -> bool:
+    deps = state.deps.get(candidate.path)
+    if deps is None or deps.kind not in hashes:
+        return False
+    dep_hashes = []
+    for dep in deps.files:
+        try:
+            dep_hashes.append((dep, file_sha256(workspace.root / dep)))
+        except OSError:
+            return False
+    for fmt in formats:
+        output = f"{candidate.stem}.{fmt}"
+        entry = state.outputs.get(output)
+        expected = input_hash(record_sha=candidate.record_sha, template_hash=hashes[deps.kind],
+                              deps=dep_hashes, config_hash=workspace.config.source_hash,
+                              fmt=fmt, pdf_variant=variant)
+        if entry is None or entry.input_hash != expected or entry.record != candidate.path:
+            return False
+        if not (workspace.output_dir / output).exists():
+            return False
+    return True
+
+
+def _render_stale(workspace, stale, options, variant, kinds, hashes, state, writer, report,
+                  on_record) -> None:
+    from notices.workers import TaskFailure, WorkerPool
+
+    session = RenderSession(workspace, options.formats, variant, kinds, hashes)
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(stale)))
+    limits = workspace.config.limits
+    by_source = {str(c.source): c for c in stale}
+    pool = WorkerPool(jobs, _run_task, initializer=_init_worker, initargs=(session,),
+                      timeout=limits.render_timeout_seconds, memory_mb=limits.render_memory_mb)
+    try:
+        for task, outcome in pool.map_unordered(str(c.source) for c in stale):
+            candidate = by_source[task]
+            if isinstance(outcome, TaskFailure):
+                reason = outcome.reason.splitlines()[0] if outcome.reason else "failed"
+                log.debug("worker failure for %s: %s", candidate.path, outcome.reason)
+                record = RecordReport(candidate.path, FAILED, problems=[
+                    Problem(candidate.path, f"rendering failed: {reason}")])
+            else:
+                record = _store_outcome(workspace, candidate, outcome, options, state, writer,
+                                        hashes)
+            if record.status == FAILED:
+                record.stale_outputs = _recorded_outputs(state, candidate.path)
+            _finish(report, on_record, record)
+        pool.close()
+    except KeyboardInterrupt:
+        pool.terminate()
+        report.interrupted = True
+    except BaseException:
+        pool.terminate()
+        raise
+
+
+def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes
+                   ) -> RecordReport:
+    problems: list[Problem] = list(outcome["problems"])
+    if any(p.is_error for p in problems) or not outcome["outputs"]:
+        if not problems:
+            problems.append(Problem(candidate.path, "rendering produced no output"))
+        return RecordReport(candidate.path, FAILED, problems=problems)
+    record = RecordReport(candidate.path, BUILT, problems=problems)
+    for fmt in options.formats:
+        data = outcome["outputs"][fmt]
+        relative = f"{candidate.stem}.{fmt}"
+        target = workspace.output_dir / relative
+        entry = state.outputs.get(relative)
+        if target.exists() and not options.force:
+            new_sha = hashlib.sha256(data).hexdigest()
+            if entry is not None and not _unchanged(target, entry):
+                record.status = KEPT
+                record.problems.append(Problem(
+                    f"output/{relative}", "was changed after notices wrote it; kept it "
+                    "(use --force to overwrite it)", severity=Severity.WARNING))
+                continue
+            if entry is None and file_sha256(target) != new_sha:
+                record.status = KEPT
+                record.problems.append(Problem(
+                    f"output/{relative}", "exists but was not written by notices; kept it "
+                    "(use --force to overwrite it)", severity=Severity.WARNING))
+                continue
+        try:
+            written = writer.write(relative, data)
+        except OSError as error:
+            record.status = FAILED
+            record.problems.append(Problem(f"output/{relative}",
+                                           f"cannot be written: {error.strerror or error}"))
+            continue
+        except NoticesError as error:
+            record.status = FAILED
+            record.problems.extend(error.problems)
+            continue
+        state.record_output(OutputEntry(
+            relative, candidate.path, outcome["hashes"][fmt], __version__,
+            hashes[outcome["kind"]], written.sha256, written.size, written.mtime_ns))
+        record.outputs.append(relative)
+    if record.status != FAILED:
+        state.record_deps(candidate.path, outcome["kind"], [d for d, _ in outcome["deps"]])
+    return record
+
+
+def _handle_removed(workspace, state, writer, report, present: set[str], *, prune: bool):
+    orphans = sorted((p, e) for p, e in state.outputs.items() if e.record not in present)
+    for relative, entry in orphans:
+        target = workspace.output_dir / relative
+        if not prune:
+            report.orphaned.append(relative)
+            continue
+        if target.exists() and not _unchanged(target, entry):
+            report.problems.append(Problem(
+                f"output/{relative}", f"belongs to the removed record {entry.record} but was "
+                "changed after notices wrote it; kept it", severity=Severity.WARNING))
+            report.orphaned.append(relative)
+            continue
+        writer.remove(relative)
+        state.forget_output(relative)
+        report.removed.append(relative)
+    if prune:
+        for record in [r for r in state.deps if r not in present]:
+            if not any(e.record == record for e in state.outputs.values()):
+                state.forget_record(record)
+
+
+def _write_error_log(writer: OutputWriter, report: BuildReport) -> None:
+    lines = [p.format() for p in report.problems if p.is_error]
+    for record in report.records:
+        if record.status == FAILED:
+            lines += [p.format() for p in record.problems if p.is_error]
+    if lines:
+        writer.write_text(ERRORS_LOG, "\n".join(lines) + "\n")
+    elif (writer.root / ERRORS_LOG).exists():
+        writer.remove(ERRORS_LOG)

@@ -1,0 +1,86 @@
+"""Render a notice to HTML: the facts' blocks to markup, then the Jinja2 template.
+
+The HTML is the input of the PDF renderer; it is also useful on its own for previews.
+Every piece of record text passes through ``markupsafe.escape``: record text is data,
+never markup and never template source.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from notices import content as c
+
+
+def facts_to_html(document: c.Document) -> Markup:
+    """The facts as safe HTML, one element per block."""
+    return Markup("\n").join(_block(b) for b in document.blocks)
+
+
+def _block(block) -> Markup:
+    if isinstance(block, c.Paragraph):
+        return Markup("<p>{}</p>").format(_inlines(block.children))
+    if isinstance(block, c.Heading):
+        # h1/h2 belong to the notice itself; facts' headings start at h3.
+        level = block.level + 2
+        return Markup("<h{0} class=\"facts-heading\">{1}</h{0}>").format(
+            level, _inlines(block.children))
+    if isinstance(block, c.BulletList):
+        return Markup("<ul>{}</ul>").format(Markup("").join(_item(i) for i in block.items))
+    if isinstance(block, c.OrderedList):
+        start = Markup(f' start="{int(block.start)}"') if block.start != 1 else Markup("")
+        return Markup("<ol{}>{}</ol>").format(start,
+                                               Markup("").join(_item(i) for i in block.items))
+    if isinstance(block, c.Table):
+        return _table(block)
+    if isinstance(block, c.Quote):
+        return Markup("<blockquote>{}</blockquote>").format(
+            Markup("\n").join(_block(b) for b in block.blocks))
+    if isinstance(block, c.Preformatted):
+        return Markup("<pre>{}</pre>").format(block.text)
+    raise TypeError(f"unknown block {block!r}")  # pragma: no cover - content.py owns the set
+
+
+def _item(item: c.ListItem) -> Markup:
+    # A tight list item holds one paragraph; print it without <p> so spacing stays tight.
+    if len(item.blocks) == 1 and isinstance(item.blocks[0], c.Paragraph):
+        return Markup("<li>{}</li>").format(_inlines(item.blocks[0].children))
+    return Markup("<li>{}</li>").format(Markup("").join(_block(b) for b in item.blocks))
+
+
+def _table(table: c.Table) -> Markup:
+    def cell(tag: str, cell: c.TableCell) -> Markup:
+        cls = Markup(f' class="align-{cell.align}"') if cell.align in (
+            "left", "center", "right") else Markup("")
+        return Markup("<{0}{1}>{2}</{0}>").format(tag, cls, _inlines(cell.children))
+
+    head = Markup("").join(cell("th", x) for x in table.header)
+    rows = Markup("").join(
+        Markup("<tr>{}</tr>").format(Markup("").join(cell("td", x) for x in row))
+        for row in table.rows)
+    return Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(
+        head, rows)
+
+
+def _inlines(children) -> Markup:
+    return Markup("").join(_inline(child) for child in children)
+
+
+def _inline(child) -> Markup:
+    if isinstance(child, c.Text):
+        return escape(child.text)
+    if isinstance(child, c.LineBreak):
+        return Markup("<br>")
+    if isinstance(child, c.Bold):
+        return Markup("<strong>{}</strong>").format(_inlines(child.children))
+    if isinstance(child, c.Italic):
+        return Markup("<em>{}</em>").format(_inlines(child.children))
+    if isinstance(child, c.Strike):
+        return Markup("<del>{}</del>").format(_inlines(child.children))
+    if isinstance(child, c.Code):
+        return Markup("<code>{}</code>").format(child.text)
+    if isinstance(child, c.Link):
+        return Markup('<a href="{}">{}</a>').format(child.href, _inlines(child.children))
+    if isinstance(child, c.Image):
+        return Markup('<img src="{}" alt="{}">').format(child.path.as_uri(), child.alt)
+    raise TypeError(f"unknown inline {child!r}")  # pragma: no cover

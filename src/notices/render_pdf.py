@@ -1,0 +1,123 @@
+"""Render a notice to PDF with WeasyPrint: Jinja2 HTML template, CSS, bundled fonts.
+
+Per-document set-up is the expensive part of a small PDF, so a :class:`PdfRenderer` is
+built once per template and worker: it parses the stylesheet, loads the fonts of its
+``@font-face`` rules into one Fontconfig configuration and compiles the HTML template,
+and then renders any number of notices with them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from notices.fonts import isolate_fontconfig
+
+isolate_fontconfig()  # must precede the first import of WeasyPrint
+
+import jinja2  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from notices.errors import Problem, RenderError, TemplateError  # noqa: E402
+from notices.fetcher import WorkspaceFetcher  # noqa: E402
+from notices.render_html import facts_to_html  # noqa: E402
+from notices.templating import make_environment, template_context  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def pdf_options(variant: str) -> dict:
+    """WeasyPrint options for a PDF variant; ``none`` is a plain (still tagged) PDF."""
+    options = {"pdf_tags": True, "pdf_identifier": True}
+    if variant != "none":
+        options["pdf_variant"] = variant
+    return options
+
+
+class PdfRenderer:
+    """Renders notices of one kind to PDF bytes, reusing fonts, CSS and template."""
+
+    def __init__(self, templates_dir: Path, kind: str, *, variant: str, display_root: Path):
+        self.templates_dir = Path(os.path.realpath(templates_dir))
+        self.kind = kind
+        self.variant = variant
+        self._display_root = display_root
+        self.fetcher = WorkspaceFetcher([self.templates_dir])
+        self.font_config = FontConfiguration()
+        env = make_environment(jinja2.FileSystemLoader(str(self.templates_dir)))
+        self.template_name = f"{kind}.html"
+        try:
+            self.template = env.get_template(self.template_name)
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateError(self._problem(error.name or self.template_name, error.lineno,
+                                              error.message)) from None
+        except jinja2.TemplateNotFound as error:
+            raise TemplateError(Problem(self._shown(self.template_name),
+                                        f"template not found ({error.name})")) from None
+        css_path = self.templates_dir / f"{kind}.css"
+        self.stylesheets = []
+        if css_path.is_file():
+            self.stylesheets.append(CSS(filename=str(css_path), url_fetcher=self.fetcher,
+                                        font_config=self.font_config))
+        self.base_url = self.templates_dir.as_uri() + "/"
+        self.options = pdf_options(variant)
+
+    def _shown(self, name: str) -> str:
+        return f"templates/{name}"
+
+    def _problem(self, name: str, line: int | None, message: str) -> Problem:
+        return Problem(self._shown(name), message, line=line)
+
+    def render_html(self, notice, *, city: str | None) -> str:
+        """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
+        context = template_context(notice, city=city, facts=facts_to_html(notice.facts))
+        try:
+            return self.template.render(context)
+        except jinja2.TemplateError as error:
+            raise TemplateError(self._problem(self.template_name, _template_line(error),
+                                              _one_line(error))) from None
+
+    def render(self, notice, *, city: str | None) -> bytes:
+        """The PDF of one notice."""
+        html = self.render_html(notice, city=city)
+        return self.write_pdf(html, images=[image.path for image in notice.facts.images])
+
+    def write_pdf(self, html: str, *, images=(), url_fetcher=None) -> bytes:
+        """Lay out HTML and write the PDF; only template files and ``images`` may be read."""
+        fetcher = url_fetcher or self.fetcher.with_files(images)
+        try:
+            document = HTML(string=html, base_url=self.base_url, url_fetcher=fetcher)
+            return document.write_pdf(stylesheets=self.stylesheets,
+                                      font_config=self.font_config, **self.options)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as error:
+            raise RenderError(Problem(self._shown(self.template_name),
+                                      f"WeasyPrint failed: {_one_line(error)}")) from error
+
+
+def _template_line(error: jinja2.TemplateError) -> int | None:
+    line = getattr(error, "lineno", None)
+    if line is not None:
+        return line
+    # Runtime errors carry the line in the traceback frames of the compiled template.
+    tb = error.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def fast_subsetter_available() -> bool:
+    """Whether HarfBuzz's subsetter (libharfbuzz-subset0) is there for WeasyPrint to use."""
+    import ctypes.util
+
+    return ctypes.util.find_library("harfbuzz-subset") is not None

@@ -1,0 +1,127 @@
+"""The build state: what each output was built from, and the SHA-256 of the bytes written.
+
+Stored in ``output/.notices-state.sqlite`` (SQLite, stdlib, transactional). One row per
+output file::
+
+    outputs(path TEXT PRIMARY KEY,   -- relative to output/, e.g. "2023/x.pdf"
+            record TEXT,             -- the record it came from, e.g. "records/2023/x.yaml"
+            input_hash TEXT,         -- SHA-256 over record, images, templates, registry,
+                                     --   options and tool version
+            tool_version TEXT, template_hash TEXT,
+            sha256 TEXT,             -- of the bytes written
+            size INTEGER, mtime_ns INTEGER)  -- stat of the file as written (fast check)
+
+and one row per record with its kind and the files it depends on (its images)::
+
+    records(record TEXT PRIMARY KEY,
+            deps TEXT)  -- JSON: {"kind": "mitteilung", "files": ["records/2023/plan.png"]}
+
+A row is written only after its file has been renamed into place, so after a crash the
+state never claims an output that is not on disk. An unreadable state file is moved
+aside and the build starts from scratch, with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STATE_NAME = ".notices-state.sqlite"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class OutputEntry:
+    path: str
+    record: str
+    input_hash: str
+    tool_version: str
+    template_hash: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class RecordDeps:
+    kind: str
+    files: list[str]
+
+
+class BuildState:
+    """Read and update the state of one output folder."""
+
+    def __init__(self, output_dir: Path):
+        self.path = output_dir / STATE_NAME
+        self.warning: str | None = None
+        self._db = self._open()
+        self.outputs: dict[str, OutputEntry] = {
+            row[0]: OutputEntry(*row) for row in self._db.execute(
+                "SELECT path, record, input_hash, tool_version, template_hash, sha256, size, "
+                "mtime_ns FROM outputs")}
+        self.deps: dict[str, RecordDeps] = {}
+        for record, deps in self._db.execute("SELECT record, deps FROM records"):
+            try:
+                data = json.loads(deps)
+                self.deps[record] = RecordDeps(str(data["kind"]), list(data["files"]))
+            except (ValueError, KeyError, TypeError):
+                pass  # unreadable row: the record is simply rebuilt
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as error:
+            aside = self.path.with_name(self.path.name + ".broken")
+            self.warning = (f"the build state {STATE_NAME} was unreadable ({error}); moved it to "
+                            f"{aside.name} and rebuilding everything")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                candidate = Path(str(self.path) + suffix)
+                if candidate.exists():
+                    os.replace(candidate, Path(str(aside) + suffix))
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"unknown state format {version}")
+        db.execute("CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, record TEXT, "
+                   "input_hash TEXT, tool_version TEXT, template_hash TEXT, sha256 TEXT, "
+                   "size INTEGER, mtime_ns INTEGER)")
+        db.execute("CREATE TABLE IF NOT EXISTS records (record TEXT PRIMARY KEY, deps TEXT)")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        db.execute("SELECT count(*) FROM outputs").fetchone()  # fails early if corrupt
+        return db
+
+    def record_output(self, entry: OutputEntry) -> None:
+        """Remember an output; call only after the file has been renamed into place."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.path, entry.record, entry.input_hash, entry.tool_version,
+             entry.template_hash, entry.sha256, entry.size, entry.mtime_ns))
+        self.outputs[entry.path] = entry
+
+    def record_deps(self, record: str, kind: str, files: list[str]) -> None:
+        deps = RecordDeps(kind, sorted(files))
+        self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
+                         (record, json.dumps({"kind": deps.kind, "files": deps.files})))
+        self.deps[record] = deps
+
+    def forget_output(self, path: str) -> None:
+        self._db.execute("DELETE FROM outputs WHERE path = ?", (path,))
+        self.outputs.pop(path, None)
+
+    def forget_record(self, record: str) -> None:
+        self._db.execute("DELETE FROM records WHERE record = ?", (record,))
+        self.deps.pop(record, None)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,181 @@
+"""A small process pool that can kill one stuck task without losing the others.
+
+``concurrent.futures`` cannot stop a single task: a record whose layout runs away (a
+table thousands of pages long) would hold its worker forever, and a crash in a native
+library takes the whole executor down. Here each worker runs one task at a time; the
+parent waits with a deadline, and a worker that overruns, dies or runs out of memory is
+replaced and its task reported as failed. Workers ignore SIGINT so that Ctrl-C stops
+the build from the parent, cleanly and without tracebacks from the children.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any, Callable, Iterable, Iterator
+
+
+@dataclass
+class TaskFailure:
+    """Returned in place of a result when a task's worker failed."""
+
+    task: Any
+    reason: str
+
+
+def _worker_main(connection, initializer, initargs, function, memory_mb):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        state = initializer(*initargs) if initializer else None
+        _limit_memory(memory_mb)
+    except BaseException as error:  # report set-up failures instead of dying silently
+        connection.send(("init-error", f"{type(error).__name__}: {error}"))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            result = function(state, task)
+            connection.send(("ok", result))
+        except MemoryError:
+            connection.send(("memory", None))
+            return  # the heap may be fragmented beyond use; get a fresh worker
+        except BaseException as error:
+            connection.send(("error", f"{type(error).__name__}: {error}\n"
+                             f"{traceback.format_exc(limit=8)}"))
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    if not memory_mb:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[0])
+        current = pages * os.sysconf("SC_PAGE_SIZE")
+        limit = current + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+    except (OSError, ValueError, ImportError):
+        pass  # not on Linux: no per-worker memory limit
+
+
+class _Worker:
+    def __init__(self, context, initializer, initargs, function, memory_mb):
+        parent, child = context.Pipe()
+        self.connection = parent
+        self.process = context.Process(
+            target=_worker_main, args=(child, initializer, initargs, function, memory_mb),
+            daemon=True)
+        self.process.start()
+        child.close()
+        self.task = None
+        self.started = 0.0
+        self.ready = False
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class WorkerPool:
+    """Run ``function(state, task)`` in ``jobs`` processes; ``state = initializer(*initargs)``."""
+
+    def __init__(self, jobs: int, function: Callable, *, initializer: Callable | None = None,
+                 initargs: tuple = (), timeout: float | None = None,
+                 memory_mb: int | None = None):
+        methods = multiprocessing.get_all_start_methods()
+        # fork shares the parent's imported modules (WeasyPrint, lxml): workers start fast.
+        self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._args = (initializer, initargs, function, memory_mb)
+        self._timeout = timeout
+        self._workers = [_Worker(self._context, *self._args) for _ in range(max(1, jobs))]
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        fresh = _Worker(self._context, *self._args)
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def map_unordered(self, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(task, result or TaskFailure)`` as tasks finish."""
+        pending = deque(tasks)
+        while pending or any(w.task is not None for w in self._workers):
+            for worker in self._workers:
+                if worker.ready and worker.task is None and pending:
+                    worker.task = pending.popleft()
+                    worker.started = time.monotonic()
+                    worker.connection.send(worker.task)
+            by_connection = {w.connection: w for w in self._workers}
+            ready = wait(list(by_connection), timeout=0.2)
+            for connection in ready:
+                worker = by_connection[connection]
+                try:
+                    kind, payload = connection.recv()
+                except (EOFError, OSError):
+                    task = worker.task
+                    code = worker.process.exitcode
+                    self._replace(worker)
+                    if task is not None:
+                        yield task, TaskFailure(task, f"the renderer crashed (exit code {code})")
+                    continue
+                if kind == "ready":
+                    worker.ready = True
+                    continue
+                if kind == "init-error":
+                    self.close()
+                    raise RuntimeError(f"a worker could not start: {payload}")
+                task, worker.task = worker.task, None
+                if kind == "ok":
+                    yield task, payload
+                elif kind == "memory":
+                    self._replace(worker)
+                    yield task, TaskFailure(task, "ran out of the memory allowed per record "
+                                            "(limits.render_memory_mb in notices.toml)")
+                else:
+                    yield task, TaskFailure(task, payload)
+            if self._timeout:
+                now = time.monotonic()
+                for worker in list(self._workers):
+                    if worker.task is not None and now - worker.started > self._timeout:
+                        task = worker.task
+                        self._replace(worker)
+                        yield task, TaskFailure(
+                            task, f"took longer than {self._timeout:g} s to render "
+                            "(limits.render_timeout_seconds in notices.toml)")
+
+    def close(self) -> None:
+        for worker in self._workers:
+            try:
+                worker.connection.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in self._workers:
+            worker.process.join(timeout=2)
+            worker.kill()
+
+    def terminate(self) -> None:
+        for worker in self._workers:
+            worker.kill()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.terminate()

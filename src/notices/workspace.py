@@ -1,0 +1,44 @@
+"""Create a new workspace: ``notices init DIR``.
+
+The default templates, fonts, registry and the seed notice ship inside the package
+(``notices/skeleton``), so ``init`` works from an installed wheel, not only a checkout.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from notices.errors import Problem, WorkspaceError
+
+SKELETON_ITEMS = ("notices.toml", "templates", "records")
+
+
+def skeleton_dir() -> Path:
+    return Path(str(resources.files("notices") / "skeleton"))
+
+
+def init_workspace(target: Path) -> list[Path]:
+    """Copy the skeleton into ``target``; refuse to overwrite anything. Returns what it made."""
+    source = skeleton_dir()
+    if not (source / "notices.toml").is_file():
+        raise WorkspaceError(Problem("notices", "the package's default workspace is missing; "
+                                     "reinstall notices"))
+    existing = [name for name in SKELETON_ITEMS if (target / name).exists()]
+    if existing:
+        raise WorkspaceError(Problem(str(target), f"already holds {', '.join(existing)}; "
+                                     "choose an empty or new folder"))
+    target.mkdir(parents=True, exist_ok=True)
+    created = []
+    for name in SKELETON_ITEMS:
+        item = source / name
+        if item.is_dir():
+            shutil.copytree(item, target / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(item, target / name)
+        created.append(target / name)
+    (target / "output").mkdir(exist_ok=True)
+    created.append(target / "output")
+    return created
