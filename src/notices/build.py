@@ -162,6 +162,22 @@ def input_hash(*, record_sha: str, template_hash: str, deps: list[tuple[str, str
 # --- the lock ------------------------------------------------------------------------
 
 
+_HELD_LOCKS: list = []
+
+
+def _close_inherited_locks() -> None:
+    # A forked worker must not keep the lock alive after its parent died (kill -9).
+    for handle in _HELD_LOCKS:
+        try:
+            handle.close()
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 class OutputLock:
     """An exclusive lock on an output folder, so two builds never write into one."""
 
@@ -175,9 +191,12 @@ class OutputLock:
             self._handle.close()
             raise BuildLockedError(Problem(
                 "output", "another build is running on this output folder; wait for it to "
-                "finish (or remove output/.notices.lock if no build is running)")) from None
+                "finish")) from None
+        _HELD_LOCKS.append(self._handle)
 
     def release(self) -> None:
+        if self._handle in _HELD_LOCKS:
+            _HELD_LOCKS.remove(self._handle)
         fcntl.flock(self._handle, fcntl.LOCK_UN)
         self._handle.close()
 
@@ -214,8 +233,7 @@ class RenderSession:
                 from notices.render_pdf import PdfRenderer
 
                 self._renderers[key] = PdfRenderer(
-                    self.workspace.templates_dir, kind, variant=self.pdf_variant,
-                    display_root=self.workspace.root)
+                    self.workspace.templates_dir, kind, variant=self.pdf_variant)
             else:
                 from notices.render_docx import DocxRenderer
 
@@ -329,26 +347,14 @@ def _check_html(workspace: Workspace, kind: str, probe) -> None:
     import jinja2
 
     from notices.render_html import facts_to_html
-    from notices.templating import make_environment, template_context
+    from notices.templating import (compile_template, make_environment, render_template,
+                                    template_context)
 
     env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
-    name = f"{kind}.html"
-    try:
-        env.get_template(name).render(
-            template_context(probe, city=workspace.config.city,
-                             facts=facts_to_html(probe.facts)))
-    except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(Problem(f"templates/{error.name or name}", error.message,
-                                    line=error.lineno)) from None
-    except jinja2.TemplateError as error:
-        line = None
-        tb = error.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.endswith(".html"):
-                line = tb.tb_lineno
-            tb = tb.tb_next
-        raise TemplateError(Problem(f"templates/{name}", " ".join(str(error).split()),
-                                    line=line)) from None
+    shown = f"templates/{kind}.html"
+    template = compile_template(env, f"{kind}.html", shown=shown)
+    render_template(template, template_context(probe, city=workspace.config.city,
+                                               facts=facts_to_html(probe.facts)), shown=shown)
 
 
 # --- the build -----------------------------------------------------------------------
@@ -400,6 +406,7 @@ def _build_with_state(workspace, paths, options, variant, kinds, state, report,
     report.problems.extend(request_problems)
     hashes = template_hashes(workspace, kinds)
     writer = OutputWriter(workspace.output_dir)
+    writer.remove_leftovers()
 
     candidates = [_Candidate(f, workspace.relative(f), output_stem_for(workspace.relative(f)))
                   for f in files]

@@ -307,7 +307,7 @@ class _Validator:
         """A required or optional text field, cleaned; ``None`` if absent or invalid."""
         name = prefix + key
         value = mapping.items.get(key)
-        line = mapping.key_lines.get(key, mapping.line if prefix else None)
+        line = mapping.key_lines.get(key, mapping.key_line if prefix else None)
         if value is None or (isinstance(value, Scalar) and value.text is None):
             if name not in OPTIONAL:
                 description = (fields or TOP_FIELDS).get(key, "")

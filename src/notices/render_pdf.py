@@ -20,10 +20,11 @@ import jinja2  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
-from notices.errors import Problem, RenderError, TemplateError  # noqa: E402
+from notices.errors import Problem, RenderError  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
 from notices.render_html import facts_to_html  # noqa: E402
-from notices.templating import make_environment, template_context  # noqa: E402
+from notices.templating import (  # noqa: E402
+    compile_template, make_environment, render_template, template_context)
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +40,16 @@ def pdf_options(variant: str) -> dict:
 class PdfRenderer:
     """Renders notices of one kind to PDF bytes, reusing fonts, CSS and template."""
 
-    def __init__(self, templates_dir: Path, kind: str, *, variant: str, display_root: Path):
+    def __init__(self, templates_dir: Path, kind: str, *, variant: str):
         self.templates_dir = Path(os.path.realpath(templates_dir))
         self.kind = kind
         self.variant = variant
-        self._display_root = display_root
         self.fetcher = WorkspaceFetcher([self.templates_dir])
         self.font_config = FontConfiguration()
         env = make_environment(jinja2.FileSystemLoader(str(self.templates_dir)))
         self.template_name = f"{kind}.html"
-        try:
-            self.template = env.get_template(self.template_name)
-        except jinja2.TemplateSyntaxError as error:
-            raise TemplateError(self._problem(error.name or self.template_name, error.lineno,
-                                              error.message)) from None
-        except jinja2.TemplateNotFound as error:
-            raise TemplateError(Problem(self._shown(self.template_name),
-                                        f"template not found ({error.name})")) from None
+        self.template = compile_template(env, self.template_name,
+                                         shown=f"templates/{self.template_name}")
         css_path = self.templates_dir / f"{kind}.css"
         self.stylesheets = []
         if css_path.is_file():
@@ -64,20 +58,10 @@ class PdfRenderer:
         self.base_url = self.templates_dir.as_uri() + "/"
         self.options = pdf_options(variant)
 
-    def _shown(self, name: str) -> str:
-        return f"templates/{name}"
-
-    def _problem(self, name: str, line: int | None, message: str) -> Problem:
-        return Problem(self._shown(name), message, line=line)
-
     def render_html(self, notice, *, city: str | None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
         context = template_context(notice, city=city, facts=facts_to_html(notice.facts))
-        try:
-            return self.template.render(context)
-        except jinja2.TemplateError as error:
-            raise TemplateError(self._problem(self.template_name, _template_line(error),
-                                              _one_line(error))) from None
+        return render_template(self.template, context, shown=f"templates/{self.template_name}")
 
     def render(self, notice, *, city: str | None) -> bytes:
         """The PDF of one notice."""
@@ -94,22 +78,8 @@ class PdfRenderer:
         except (RecursionError, MemoryError):
             raise
         except Exception as error:
-            raise RenderError(Problem(self._shown(self.template_name),
+            raise RenderError(Problem(f"templates/{self.template_name}",
                                       f"WeasyPrint failed: {_one_line(error)}")) from error
-
-
-def _template_line(error: jinja2.TemplateError) -> int | None:
-    line = getattr(error, "lineno", None)
-    if line is not None:
-        return line
-    # Runtime errors carry the line in the traceback frames of the compiled template.
-    tb = error.__traceback__
-    found = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".html"):
-            found = tb.tb_lineno
-        tb = tb.tb_next
-    return found
 
 
 def _one_line(error: BaseException) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 
 import jinja2
 
+from notices.errors import Problem, TemplateError
 from notices.records import format_date
 
 
@@ -30,6 +31,49 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environm
     )
     env.filters["de_date"] = _de_date
     return env
+
+
+def render_template(template: jinja2.Template, context: dict, *, shown: str) -> str:
+    """Render a compiled template; a Jinja error becomes a :class:`TemplateError`.
+
+    The error names the template (``shown``, e.g. ``templates/mitteilung.html``) and the
+    line in it, taken from the traceback of the compiled template.
+    """
+    try:
+        return template.render(context)
+    except jinja2.TemplateError as error:
+        raise TemplateError(Problem(shown, _one_line(error),
+                                    line=error_line(error, template.filename))) from None
+
+
+def compile_template(env: jinja2.Environment, name: str, *, shown: str) -> jinja2.Template:
+    """Load and compile a template by name; syntax errors become :class:`TemplateError`."""
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as error:
+        where = f"templates/{error.name}" if error.name and error.name != name else shown
+        raise TemplateError(Problem(where, error.message or "syntax error",
+                                    line=error.lineno)) from None
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(Problem(shown, f"template not found ({error.name})")) from None
+
+
+def error_line(error: BaseException, filename: str | None) -> int | None:
+    """The template line of a Jinja error: its own ``lineno`` or the deepest template frame."""
+    line = getattr(error, "lineno", None)
+    if line is not None:
+        return line
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def template_context(notice, *, city: str | None, facts) -> dict:

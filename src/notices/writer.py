@@ -17,6 +17,9 @@ from pathlib import Path
 from notices.errors import Problem, RenderError
 
 
+TEMPORARY_PREFIX = ".tmp-"
+
+
 @dataclass(frozen=True)
 class Written:
     path: Path
@@ -45,7 +48,7 @@ class OutputWriter:
             raise RenderError(Problem(f"output/{relative}",
                                       "was already written in this build by another record"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-",
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX,
                                                  suffix=path.suffix)
         try:
             with os.fdopen(descriptor, "wb") as handle:
@@ -66,6 +69,20 @@ class OutputWriter:
 
     def write_text(self, relative: str, text: str) -> Written:
         return self.write(relative, text.encode("utf-8"))
+
+    def remove_leftovers(self) -> int:
+        """Delete temporary files that an interrupted build (kill -9) left behind.
+
+        Call only while holding the output folder's lock: then no writer is active.
+        """
+        removed = 0
+        for leftover in self.root.rglob(f"{TEMPORARY_PREFIX}*"):
+            try:
+                leftover.unlink()
+                removed += 1
+            except OSError:
+                pass
+        return removed
 
     def remove(self, relative: str) -> None:
         path = self.target(relative)

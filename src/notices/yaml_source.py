@@ -56,6 +56,7 @@ class Mapping:
     column: int
     start: int
     end: int
+    key_line: int | None = None  # line of the key that holds this mapping, if any
 
 
 Value = Union[Scalar, Sequence, Mapping]
@@ -161,6 +162,8 @@ class _Walker:
                     continue
                 key_lines[key] = key_line
                 value = self.walk(value_node, child_path, depth + 1, key_line)
+                if isinstance(value, Mapping):
+                    value.key_line = key_line
                 if value is not None:
                     items[key] = value
             return Mapping(items, key_lines, line, column, start, end)

@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh workspace in tmp_path, a record writer, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from notices.config import open_workspace
+from notices.workspace import init_workspace
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+SEED = """\
+kind: mitteilung
+office: Bauamt
+file_number: 600.22
+date: 18.04.2023
+contact:
+  name: Frau Bültmann
+  phone: 0521 513224
+session:
+  committee: Bezirksvertretung Heepen
+  date: 20.04.2023
+  public: true
+  agenda_item: "5.1"
+subject: INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide
+facts: |
+  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.
+signatory: Dodenhoff
+"""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="Rewrite tests/golden/* from the current output.")
+
+
+@pytest.fixture
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")
+
+
+@pytest.fixture
+def workspace_dir(tmp_path: Path) -> Path:
+    """A new workspace made by ``notices init`` (the seed notice only)."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    return root
+
+
+@pytest.fixture
+def workspace(workspace_dir: Path):
+    return open_workspace(workspace_dir)
+
+
+@pytest.fixture
+def write_record(workspace_dir: Path):
+    """Write a record (dedented text or bytes) under records/ and return its path."""
+
+    def write(relative: str, text: str | bytes) -> Path:
+        path = workspace_dir / "records" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def record_text(**changes: str) -> str:
+    """The seed record with top-level lines replaced: record_text(subject="X")."""
+    lines = SEED.splitlines()
+    for key, value in changes.items():
+        lines = [f"{key}: {value}" if line.startswith(f"{key}:") else line for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def docx_text(path: Path) -> str:
+    """The body text of a .docx, paragraphs and table cells in document order."""
+    import docx
+
+    document = docx.Document(str(path))
+    body = document.element.body
+    lines = []
+    for element in body.iter():
+        if element.tag.endswith("}p"):
+            texts = []
+            for node in element.iter():
+                tag = node.tag.rsplit("}", 1)[-1]
+                if tag == "t" and node.text:
+                    texts.append(node.text)
+                elif tag in ("tab", "br"):
+                    texts.append(" ")
+            lines.append("".join(texts))
+    return "\n".join(lines)
+
+
+def words(text: str) -> list[str]:
+    """The sequence of words, with soft hyphens and layout differences removed."""
+    return text.replace("\u00ad", "").replace("\u200b", "").split()
+
+
+@pytest.fixture(scope="session")
+def has_pdftotext() -> bool:
+    return shutil.which("pdftotext") is not None

@@ -1,0 +1,165 @@
+"""End-to-end tests of the command line: exit codes, messages, outputs on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, pdf_text, record_text
+from notices import __version__
+from notices.cli import main
+
+
+def run(runner, workspace_dir: Path, *args: str):
+    return runner.invoke(main, ["-C", str(workspace_dir), *args])
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["build"], ["check"], ["verify"]])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_init_then_build(runner, tmp_path):
+    target = tmp_path / "new"
+    result = runner.invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "notices.toml").is_file()
+    assert (target / "templates" / "mitteilung.docx").is_file()
+    assert (target / "templates" / "mitteilung.html").is_file()
+    assert sorted(p.name for p in (target / "records").rglob("*.yaml")) == ["baumheide.yaml"]
+    assert (target / "output").is_dir()
+    result = run(runner, target, "build", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "built 1, up to date 0, failed 0 in" in result.stderr
+    assert (target / "output" / "2023" / "baumheide.pdf").is_file()
+    assert (target / "output" / "2023" / "baumheide.docx").is_file()
+    assert "Mitteilung des Bauamtes" in pdf_text(target / "output" / "2023" / "baumheide.pdf")
+
+
+def test_init_refuses_an_existing_workspace(runner, workspace_dir):
+    result = runner.invoke(main, ["init", str(workspace_dir)])
+    assert result.exit_code == 1
+    assert "already holds notices.toml, templates, records" in result.stderr
+
+
+def test_not_a_workspace(runner, tmp_path):
+    result = run(runner, tmp_path, "build")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"{tmp_path}: not a notices workspace: notices.toml is "
+                                     "missing (create one with 'notices init DIR', or pass -C DIR)")
+    assert "Traceback" not in result.output
+
+
+def test_bad_record_does_not_stop_the_others(runner, workspace_dir, write_record):
+    write_record("2023/kaputt.yaml", SEED.replace("date: 18.04.2023", "date: 31.02.2023"))
+    write_record("2023/gut.yaml", record_text(subject="Zweite Mitteilung"))
+    result = run(runner, workspace_dir, "build", "--jobs", "2")
+    assert result.exit_code == 1
+    assert ("records/2023/kaputt.yaml:4: date: '31.02.2023' is not a valid date "
+            "(expected DD.MM.YYYY or YYYY-MM-DD)") in result.stderr.splitlines()
+    assert "built 2, up to date 0, failed 1 in" in result.stderr
+    assert (workspace_dir / "output/2023/gut.pdf").is_file()
+    assert not (workspace_dir / "output/2023/kaputt.pdf").exists()
+    log = (workspace_dir / "output/build-errors.log").read_text()
+    assert "records/2023/kaputt.yaml:4: date:" in log
+    assert "Traceback" not in result.output
+
+
+def test_paths_relative_to_the_workspace_and_formats(runner, workspace_dir, write_record):
+    write_record("2024/a b v2.1.yaml", SEED)
+    result = run(runner, workspace_dir, "build", "records/2024", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    assert (workspace_dir / "output/2024/a b v2.1.pdf").is_file()
+    assert not (workspace_dir / "output/2024/a b v2.1.docx").exists()
+    assert not (workspace_dir / "output/2023").exists()
+
+
+def test_bad_format_is_a_usage_error(runner, workspace_dir):
+    result = run(runner, workspace_dir, "build", "--format", "xls")
+    assert result.exit_code == 2
+    assert "'xls' is not a format (choose from docx, pdf)" in result.output
+
+
+def test_path_outside_records(runner, workspace_dir):
+    result = run(runner, workspace_dir, "build", "notices.toml")
+    assert result.exit_code == 1
+    assert "notices.toml: is not inside records/" in result.stderr
+
+
+def test_check_reports_and_renders_nothing(runner, workspace_dir, write_record):
+    write_record("2023/kaputt.yaml", SEED.replace("signatory:", "signatroy:"))
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 1
+    assert ("records/2023/kaputt.yaml:16: signatroy: unknown field (did you mean "
+            "'signatory'?)") in result.stderr
+    assert "checked 2 records: 1 with errors" in result.stderr
+    assert list((workspace_dir / "output").iterdir()) == []
+
+
+def test_check_clean(runner, workspace_dir):
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 0, result.output
+    assert "checked 1 records: 0 with errors" in result.stderr
+
+
+def test_template_with_unknown_field_stops_build_before_rendering(runner, workspace_dir):
+    html = workspace_dir / "templates" / "mitteilung.html"
+    source = html.read_text()
+    line = source.splitlines().index(
+        next(x for x in source.splitlines() if "notice.signatory" in x)) + 1
+    html.write_text(source.replace("notice.signatory", "notice.signatroy"))
+    for command in ("check", "build"):
+        result = run(runner, workspace_dir, command)
+        assert result.exit_code == 1
+        assert (f"templates/mitteilung.html:{line}: 'notices.records.Notice object' has no "
+                "attribute 'signatroy'") in result.stderr
+    assert not list((workspace_dir / "output").rglob("*.pdf"))
+
+
+def test_template_syntax_error(runner, workspace_dir):
+    html = workspace_dir / "templates" / "mitteilung.html"
+    html.write_text(html.read_text().replace("{{ notice.subject }}</title>",
+                                             "{{ notice.subject </title>"))
+    result = run(runner, workspace_dir, "build")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("templates/mitteilung.html:")
+
+
+def test_verify(runner, workspace_dir):
+    assert run(runner, workspace_dir, "build").exit_code == 0
+    result = run(runner, workspace_dir, "verify")
+    assert result.exit_code == 0, result.output
+    assert "verified 2 outputs: 0 missing, 0 changed, 0 unknown" in result.stderr
+    pdf = workspace_dir / "output/2023/baumheide.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"%edited")
+    (workspace_dir / "output/2023/baumheide.docx").unlink()
+    (workspace_dir / "output/2023/stray.txt").write_text("x")
+    result = run(runner, workspace_dir, "verify")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["missing\toutput/2023/baumheide.docx",
+                                          "changed\toutput/2023/baumheide.pdf",
+                                          "unknown\toutput/2023/stray.txt"]
+
+
+def test_json_report(runner, workspace_dir, write_record):
+    write_record("2023/kaputt.yaml", "office: Bauamt\n")
+    result = run(runner, workspace_dir, "build", "--json", "--quiet")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    by_path = {r["path"]: r for r in report["records"]}
+    assert by_path["records/2023/baumheide.yaml"]["status"] == "built"
+    assert by_path["records/2023/baumheide.yaml"]["outputs"] == [
+        "output/2023/baumheide.docx", "output/2023/baumheide.pdf"]
+    assert by_path["records/2023/kaputt.yaml"]["status"] == "failed"
+    assert any("file_number: missing" in e for e in by_path["records/2023/kaputt.yaml"]["errors"])
