@@ -264,3 +264,36 @@ def test_kill_9_leaves_no_half_written_or_wrongly_trusted_output(workspace_dir, 
     assert not report.failed
     result = runner.invoke(main, ["-C", str(workspace_dir), "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_disk_full_fails_per_record_and_keeps_earlier_outputs(three):
+    """A file-size limit (ulimit -f) makes writes fail like a full disk does."""
+    import hashlib
+
+    first = do_build(three)
+    assert not first.failed
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in (three / "output").rglob("*.*") if p.suffix in (".pdf", ".docx")}
+    for name in ("b", "c"):
+        (three / f"records/2023/{name}.yaml").write_text(
+            record_text(subject=f"Geändert {name} " + "lang " * 200))
+    limit_kb = 8  # every output is larger than this
+    script = f"ulimit -f {limit_kb * 2}; exec {sys.executable} -m notices -C {three} build"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    # One clear line per affected record: the output that could not be written, or the
+    # temporary file WeasyPrint needed for its fonts, whichever the limit hit first.
+    errors = [line for line in result.stderr.splitlines() if "File too large" in line]
+    assert len(errors) == 2, result.stderr
+    errors.sort()
+    assert errors[0].startswith(("output/2023/b.", "records/2023/b.yaml: rendering"))
+    assert errors[1].startswith(("output/2023/c.", "records/2023/c.yaml: rendering"))
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in (three / "output").rglob("*.*") if p.suffix in (".pdf", ".docx")}
+    assert after == before  # nothing half-written, nothing lost
+    assert not list((three / "output").rglob(".tmp-*"))
+    from notices.verify import verify_outputs
+
+    assert verify_outputs(three / "output").clean
+    assert statuses(do_build(three))["records/2023/b.yaml"] == BUILT  # recovers

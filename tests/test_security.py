@@ -46,9 +46,12 @@ def http_server():
 
 
 def _images_and_attachments(data: bytes) -> tuple[int, int]:
+    """Images drawn, and files embedded (document attachments plus file annotations)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        images = sum(len(list(page.images)) for page in pdf.pages)
-        return images, len(pdf.attachments)
+        images = sum(len(page.get_images()) for page in pdf.pages)
+        annotations = sum(1 for page in pdf.pages for annot in page.get("/Annots", [])
+                          if annot.get("/Subtype") == "/FileAttachment")
+        return images, len(pdf.attachments) + annotations
 
 
 def _hostile_html(secret, outside_png, url) -> str:

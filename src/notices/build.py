@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from notices import __version__
 from notices.config import Workspace
 from notices.errors import BuildLockedError, NoticesError, Problem, Severity, TemplateError
 from notices.records import discover_records, output_stem_for
-from notices.state import BuildState, OutputEntry
+from notices.state import STATE_NAME, BuildState, OutputEntry
 from notices.writer import OutputWriter
 
 log = logging.getLogger(__name__)
@@ -265,6 +266,12 @@ class RenderSession:
                 outcome["problems"] = outcome["problems"] + error.problems
                 outcome["outputs"] = {}
                 return outcome
+            except OSError as error:  # a full disk or a file-size limit hits temporary files
+                outcome["problems"] = outcome["problems"] + [Problem(
+                    result.path, f"rendering the {fmt.upper()} failed: cannot write a "
+                    f"temporary file: {error.strerror or error} (is the disk full?)")]
+                outcome["outputs"] = {}
+                return outcome
             outcome["outputs"][fmt] = data
             outcome["hashes"][fmt] = input_hash(
                 record_sha=notice.source_sha256, template_hash=self.template_hashes[notice.kind],
@@ -387,7 +394,11 @@ def build(workspace: Workspace, paths: list[Path] | None = None, *,
         template_problems = check_templates(workspace, kinds, options.formats)
         if template_problems:
             raise TemplateError(template_problems)
-        state = BuildState(workspace.output_dir)
+        try:
+            state = BuildState(workspace.output_dir)
+        except sqlite3.Error as error:
+            raise NoticesError(Problem(f"output/{STATE_NAME}", f"cannot be opened: {error}")
+                               ) from None
         try:
             if state.warning:
                 report.problems.append(Problem("output", state.warning,
@@ -564,12 +575,25 @@ def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes
             record.status = FAILED
             record.problems.extend(error.problems)
             continue
-        state.record_output(OutputEntry(
-            relative, candidate.path, outcome["hashes"][fmt], __version__,
-            hashes[outcome["kind"]], written.sha256, written.size, written.mtime_ns))
+        try:
+            state.record_output(OutputEntry(
+                relative, candidate.path, outcome["hashes"][fmt], __version__,
+                hashes[outcome["kind"]], written.sha256, written.size, written.mtime_ns))
+        except sqlite3.Error as error:
+            # The file is whole on disk; the next build checks its bytes and adopts it.
+            record.status = FAILED
+            record.problems.append(Problem(f"output/{relative}", "written, but the build "
+                                           f"state could not be updated: {error}"))
+            continue
         record.outputs.append(relative)
     if record.status != FAILED:
-        state.record_deps(candidate.path, outcome["kind"], [d for d, _ in outcome["deps"]])
+        try:
+            state.record_deps(candidate.path, outcome["kind"],
+                              [d for d, _ in outcome["deps"]])
+        except sqlite3.Error as error:
+            record.status = FAILED
+            record.problems.append(Problem(candidate.path, "the build state could not be "
+                                           f"updated: {error}"))
     return record
 
 
@@ -600,7 +624,11 @@ def _write_error_log(writer: OutputWriter, report: BuildReport) -> None:
     for record in report.records:
         if record.status == FAILED:
             lines += [p.format() for p in record.problems if p.is_error]
-    if lines:
-        writer.write_text(ERRORS_LOG, "\n".join(lines) + "\n")
-    elif (writer.root / ERRORS_LOG).exists():
-        writer.remove(ERRORS_LOG)
+    try:
+        if lines:
+            writer.write_text(ERRORS_LOG, "\n".join(lines) + "\n")
+        elif (writer.root / ERRORS_LOG).exists():
+            writer.remove(ERRORS_LOG)
+    except OSError as error:
+        report.problems.append(Problem(f"output/{ERRORS_LOG}", f"cannot be written: "
+                                       f"{error.strerror or error}", severity=Severity.WARNING))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import signal
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -78,6 +77,10 @@ def main(ctx: click.Context, directory: Path, debug: bool) -> None:
     """
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, which would kill us
+    # mid-build; ignored, the write fails with EFBIG and is reported for its record.
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     ctx.obj = Context(directory, debug)
 
 

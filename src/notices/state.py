@@ -76,6 +76,8 @@ class BuildState:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
+        except sqlite3.OperationalError:
+            raise  # cannot read or write the folder: not a broken state, a broken disk
         except sqlite3.DatabaseError as error:
             aside = self.path.with_name(self.path.name + ".broken")
             self.warning = (f"the build state {STATE_NAME} was unreadable ({error}); moved it to "
@@ -87,17 +89,20 @@ class BuildState:
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
+        # A rollback journal rather than WAL: WAL's 32 KB shared-memory file alone would
+        # fail under a small file-size limit, and one writer per folder is all we have.
         db = sqlite3.connect(self.path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"unknown state format {version}")
-        db.execute("CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, record TEXT, "
-                   "input_hash TEXT, tool_version TEXT, template_hash TEXT, sha256 TEXT, "
-                   "size INTEGER, mtime_ns INTEGER)")
-        db.execute("CREATE TABLE IF NOT EXISTS records (record TEXT PRIMARY KEY, deps TEXT)")
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if version == 0:
+            db.execute("CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, "
+                       "record TEXT, input_hash TEXT, tool_version TEXT, template_hash TEXT, "
+                       "sha256 TEXT, size INTEGER, mtime_ns INTEGER)")
+            db.execute("CREATE TABLE IF NOT EXISTS records (record TEXT PRIMARY KEY, "
+                       "deps TEXT)")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("SELECT count(*) FROM outputs").fetchone()  # fails early if corrupt
         return db
 
