@@ -89,8 +89,10 @@ def record_text(**changes: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+def pdf_text(path: Path, *, layout: bool = False) -> str:
+    """Text of a PDF; ``layout`` keeps line ends as they are (no de-hyphenation)."""
+    flags = ["-layout"] if layout else []
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", *flags, str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
 
 

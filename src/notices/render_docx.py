@@ -24,9 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
+from docx.oxml.ns import nsmap
+from docxtpl import DocxTemplate
+
 from notices import content as c
 from notices.errors import Problem, RenderError, TemplateError
 from notices.templating import make_environment, template_context
+
+# docxtpl imports docxcompose, which rebinds python-docx's "cp" prefix to the
+# custom-properties namespace; python-docx then reads and writes core properties
+# (title, keywords) under the wrong namespace and Word calls such files damaged.
+nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 log = logging.getLogger(__name__)
 
@@ -426,8 +434,6 @@ class DocxRenderer:
         return names
 
     def _compile(self, name: str) -> _TemplatePart:
-        from docxtpl import DocxTemplate
-
         source = self._members[name].decode("utf-8")
         # docxtpl's own clean-up: joins tags split over runs, handles {%p %} and friends.
         prepared = DocxTemplate.patch_xml(None, source)
