@@ -43,9 +43,14 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words) + "."
 
 
-def facts(rng: random.Random) -> str:
-    blocks = []
-    for _ in range(rng.randint(3, 14)):
+# Characters of facts that fill about one, two or three pages (measured: see the page
+# distribution that the benchmark prints).
+TARGET_CHARS = {1: 900, 2: 3400, 3: 6300}
+
+
+def facts(rng: random.Random, pages: int) -> str:
+    blocks: list[str] = []
+    while sum(len(b) for b in blocks) < TARGET_CHARS[pages]:
         roll = rng.random()
         if roll < 0.15:
             blocks.append("\n".join(f"- {sentence(rng)}" for _ in range(rng.randint(2, 5))))
@@ -65,11 +70,13 @@ def make_workspace(root: Path, count: int, seed: int = 1) -> Path:
     from notices.workspace import init_workspace
 
     init_workspace(root)
+    shutil.rmtree(root / "records" / "2023")  # only the generated notices
     rng = random.Random(seed)
     target = root / "records" / "bench"
     target.mkdir(parents=True)
     for i in range(count):
-        body = "\n".join("  " + line if line else "" for line in facts(rng).splitlines())
+        pages = 1 + i % 3  # one, two and three pages in equal shares
+        body = "\n".join("  " + line if line else "" for line in facts(rng, pages).splitlines())
         (target / f"n{i:05d}.yaml").write_text(
             f"office: Bauamt\nfile_number: 600.{i}\ndate: 18.04.2023\ncontact:\n"
             f"  name: Frau Bültmann\n  phone: 0521 513224\nsession:\n"
@@ -95,6 +102,15 @@ def run_child(command: list[str]) -> tuple[float, float]:
     if code != 0:
         raise SystemExit(f"failed ({code}): {' '.join(command)}\n{stderr}")
     return elapsed, peak
+
+
+def page_distribution(output: Path) -> str:
+    from collections import Counter
+
+    import pypdf
+
+    counts = Counter(len(pypdf.PdfReader(p).pages) for p in output.rglob("*.pdf"))
+    return ", ".join(f"{pages} page(s): {n}" for pages, n in sorted(counts.items())) or "-"
 
 
 def notices_command(workspace: Path, fmt: str, jobs: int) -> list[str]:
@@ -152,6 +168,7 @@ def main() -> None:
                 ratio = f"{baseline / elapsed:.2f}x" if baseline else "-"
                 print(f"{fmt:<6} {f'notices --jobs {jobs}':<22} {elapsed:8.2f} "
                       f"{args.count / elapsed:10.1f} {peak:8.0f} {ratio:>12}")
+        print("pages per notice (notices' PDFs):", page_distribution(workspace / "output"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The naive baseline: how a user's first script would render notices, one after another.
 
 For each record: load the YAML, convert the facts with markdown-it, fill a Jinja2 HTML
-template that uses the system's default font, and call ``weasyprint.HTML(...).write_pdf()``
+template that uses the system's default font (no font-family at all), and call ``weasyprint.HTML(...).write_pdf()``
 with WeasyPrint's default options; for Word, open the template with ``DocxTemplate``,
 build the facts as a sub-document with python-docx, render and save. Nothing is cached
 between records. Run as a separate process by ``bench.py`` so that start-up is timed too.
@@ -23,7 +23,7 @@ from weasyprint import HTML
 HTML_TEMPLATE = jinja2.Template("""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>{{ n.subject }}</title>
 <style>@page { size: A4; margin: 2cm; @bottom-right { content: "Seite " counter(page)
-" von " counter(pages) } } body { font-family: sans-serif; font-size: 11pt; }
+" von " counter(pages) } } body { font-size: 11pt; }
 table { border-collapse: collapse; } td, th { border: 1px solid #555; }</style></head>
 <body><p>{{ n.file_number }}, {{ n.date }}, {{ n.contact.phone }}, {{ n.contact.name }}</p>
 <h1>Mitteilung {{ n.genitive }}</h1><p>zur Sitzung: {{ n.session.committee }}</p>

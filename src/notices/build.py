@@ -305,6 +305,13 @@ def font_problems(workspace: Workspace, notice) -> list[Problem]:
 
 
 def _init_worker(session: RenderSession) -> RenderSession:
+    import gc
+
+    # Layout allocates many short-lived objects; with the default thresholds the cyclic
+    # collector runs thousands of times per document (about 5 % of the time, profiled).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     return session
 
 

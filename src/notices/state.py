@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,8 @@ class BuildState:
         # fail under a small file-size limit, and one writer per folder is all we have.
         db = sqlite3.connect(self.path, isolation_level=None)
         db.execute("PRAGMA synchronous=NORMAL")
+        self._pending = 0
+        self._last_commit = time.monotonic()
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"unknown state format {version}")
@@ -106,9 +109,29 @@ class BuildState:
         db.execute("SELECT count(*) FROM outputs").fetchone()  # fails early if corrupt
         return db
 
+    def _write(self, sql: str, parameters: tuple) -> None:
+        """Run one change inside a transaction that is committed at most every second.
+
+        Committing per output would cost a journal sync per file. Lagging behind the
+        files on disk is safe: an output renamed into place but not yet recorded is
+        checked byte for byte and adopted by the next build.
+        """
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._db.execute(sql, parameters)
+        self._pending += 1
+        if self._pending >= 200 or time.monotonic() - self._last_commit > 1.0:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
     def record_output(self, entry: OutputEntry) -> None:
         """Remember an output; call only after the file has been renamed into place."""
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.path, entry.record, entry.input_hash, entry.tool_version,
              entry.template_hash, entry.sha256, entry.size, entry.mtime_ns))
@@ -116,17 +139,20 @@ class BuildState:
 
     def record_deps(self, record: str, kind: str, files: list[str]) -> None:
         deps = RecordDeps(kind, sorted(files))
-        self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?)",
+        self._write("INSERT OR REPLACE INTO records VALUES (?, ?)",
                          (record, json.dumps({"kind": deps.kind, "files": deps.files})))
         self.deps[record] = deps
 
     def forget_output(self, path: str) -> None:
-        self._db.execute("DELETE FROM outputs WHERE path = ?", (path,))
+        self._write("DELETE FROM outputs WHERE path = ?", (path,))
         self.outputs.pop(path, None)
 
     def forget_record(self, record: str) -> None:
-        self._db.execute("DELETE FROM records WHERE record = ?", (record,))
+        self._write("DELETE FROM records WHERE record = ?", (record,))
         self.deps.pop(record, None)
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.commit()
+        finally:
+            self._db.close()
