@@ -29,8 +29,30 @@ class TaskFailure:
     reason: str
 
 
+_PARENT_ENDS: list = []  # the parent's ends of every worker pipe (closed in children)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the build process dies (even by kill -9)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: workers still exit when their pipe closes
+
+
 def _worker_main(connection, initializer, initargs, function, memory_mb):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    # A forked child inherits the parent's ends of all pipes; holding them open would
+    # keep it from ever seeing EOF when the parent goes away.
+    for end in _PARENT_ENDS:
+        try:
+            end.close()
+        except OSError:
+            pass
     try:
         state = initializer(*initargs) if initializer else None
         _limit_memory(memory_mb)
@@ -75,6 +97,7 @@ class _Worker:
     def __init__(self, context, initializer, initargs, function, memory_mb):
         parent, child = context.Pipe()
         self.connection = parent
+        _PARENT_ENDS.append(parent)
         self.process = context.Process(
             target=_worker_main, args=(child, initializer, initargs, function, memory_mb),
             daemon=True)
@@ -89,6 +112,8 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
+        if self.connection in _PARENT_ENDS:
+            _PARENT_ENDS.remove(self.connection)
 
 
 class WorkerPool:
