@@ -307,6 +307,15 @@ def font_problems(workspace: Workspace, notice) -> list[Problem]:
 def _init_worker(session: RenderSession) -> RenderSession:
     import gc
 
+    from notices.templating import probe_notice
+
+    # Warm up before the per-record memory limit applies: renderers load fonts and Pango
+    # starts a thread on first use, which must not count against one record's budget.
+    probe = probe_notice()
+    for kind in sorted(session.kinds):
+        for fmt in session.formats:
+            session.renderer(kind, fmt).render(probe, city=session.workspace.config.city)
+
     # Layout allocates many short-lived objects; with the default thresholds the cyclic
     # collector runs thousands of times per document (about 5 % of the time, profiled).
     gc.collect()

@@ -1,0 +1,121 @@
+"""Odd characters, huge and wide content, and limits: rendered faithfully or refused cleanly."""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+
+import pytest
+
+from conftest import SEED, docx_text, pdf_text, record_text, words
+from notices.build import BuildOptions, build
+from notices.config import open_workspace
+from notices.records import load_record
+
+
+def facts(text: str) -> str:
+    return SEED.replace("  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.\n",
+                        "".join(f"  {line}\n" if line else "\n" for line in text.split("\n")))
+
+
+def build_one(workspace_dir, write_record, text, name="x.yaml"):
+    write_record(name, text)
+    report = build(open_workspace(workspace_dir), [workspace_dir / "records" / name],
+                   options=BuildOptions(jobs=1))
+    return report.records[0]
+
+
+def test_spaces_nfd_and_long_words_lose_no_text(workspace_dir, write_record):
+    long_word = "Donaudampfschifffahrtsgesellschaftskapitänswitwe" * 6
+    nfd = unicodedata.normalize("NFD", "Bültmann Größe Ärger")
+    text = facts(f"A\u00a0B Null\u200bBreite {nfd} {long_word} Ende")
+    record = build_one(workspace_dir, write_record, text)
+    assert record.status == "built", [str(p) for p in record.problems]
+    out = workspace_dir / "output" / "x"
+    for extracted in (pdf_text(out.with_suffix(".pdf")), docx_text(out.with_suffix(".docx"))):
+        flat = unicodedata.normalize("NFC", extracted).replace("\u200b", "")
+        joined = "".join(flat.split())
+        assert "Bültmann" in flat and "Größe" in flat and "Ärger" in flat
+        assert long_word in joined  # broken across lines in the PDF, but all there
+        assert "NullBreite" in joined and "Ende" in flat
+
+
+def test_characters_without_a_font_are_reported(workspace_dir, write_record):
+    text = record_text(subject='"Sommerfest 🎉 in 漢字"')
+    record = build_one(workspace_dir, write_record, text)
+    assert record.status == "built"
+    lines = [p.format() for p in record.problems]
+    assert any(line.startswith("records/x.yaml: warning: subject: no bundled font has these "
+                               "characters") and "🎉 (U+1F389)" in line and "漢 (U+6F22)" in line
+               for line in lines), lines
+
+
+def test_greek_cyrillic_and_symbols_are_covered(workspace_dir, write_record):
+    text = record_text(subject='"Ωμέγα Москва ☐ ☒ § € ½ → ✓"')
+    record = build_one(workspace_dir, write_record, text)
+    assert not [p for p in record.problems if "no bundled font" in p.message]
+    assert "Ωμέγα Москва" in pdf_text(workspace_dir / "output" / "x.pdf")
+
+
+def test_wide_table_keeps_every_cell(workspace_dir, write_record):
+    header = "| " + " | ".join(f"Spalte{i}" for i in range(24)) + " |"
+    rule = "|" + "---|" * 24
+    row = "| " + " | ".join(f"Wert{i}" for i in range(24)) + " |"
+    record = build_one(workspace_dir, write_record, facts("\n".join([header, rule, row])))
+    assert record.status == "built"
+    text = "".join(pdf_text(workspace_dir / "output" / "x.pdf").split())
+    for i in range(24):
+        assert f"Wert{i}" in text
+    with zipfile.ZipFile(workspace_dir / "output" / "x.docx") as archive:
+        assert archive.read("word/document.xml").count(b"<w:tc>") == 48
+
+
+def test_hundreds_of_pages_within_the_time_limit_or_a_clean_failure(workspace_dir,
+                                                                    write_record):
+    toml = workspace_dir / "notices.toml"
+    toml.write_text(toml.read_text() + "\n[limits]\nrender_timeout_seconds = 3\n")
+    huge = "\n\n".join("Absatz mit etwas Text. " * 30 for _ in range(1200))  # < 1 MB
+    write_record("huge.yaml", facts(huge))
+    write_record("small.yaml", SEED)
+    report = build(open_workspace(workspace_dir), options=BuildOptions(jobs=2))
+    by_path = {r.path: r for r in report.records}
+    assert by_path["records/small.yaml"].status == "built"
+    huge_record = by_path["records/huge.yaml"]
+    assert huge_record.status == "failed"
+    assert [p.format() for p in huge_record.problems] == [
+        "records/huge.yaml: rendering failed: took longer than 3 s to render "
+        "(limits.render_timeout_seconds in notices.toml)"]
+
+
+def test_memory_limit_fails_one_record(workspace_dir, write_record):
+    toml = workspace_dir / "notices.toml"
+    toml.write_text(toml.read_text() + "\n[limits]\nrender_memory_mb = 40\n")
+    big_table = "| A | B |\n|---|---|\n" + "\n".join(
+        f"| {'x' * 100} {i} | {'y' * 100} |" for i in range(3000))  # < 1 MB
+    write_record("wide.yaml", facts(big_table))
+    write_record("small.yaml", SEED)
+    report = build(open_workspace(workspace_dir), options=BuildOptions(jobs=1))
+    by_path = {r.path: r for r in report.records}
+    assert by_path["records/small.yaml"].status == "built"
+    assert by_path["records/wide.yaml"].status == "failed"
+    assert "ran out of the memory allowed per record" in \
+        by_path["records/wide.yaml"].problems[0].message
+
+
+def test_check_reports_a_broken_word_template(runner, workspace_dir):
+    from notices.cli import main
+
+    template = workspace_dir / "templates" / "mitteilung.docx"
+    with zipfile.ZipFile(template) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        b"notice.signatory", b"notice.unterschrift")
+    with zipfile.ZipFile(template, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    result = runner.invoke(main, ["-C", str(workspace_dir), "check"])
+    assert result.exit_code == 1
+    line = result.stderr.splitlines()[0]
+    assert line.startswith("templates/mitteilung.docx:")
+    assert "has no attribute 'unterschrift'" in line
+    assert 'in paragraph "gez. {{ notice.unterschrift }}"' in line
