@@ -10,7 +10,9 @@ editable), A4 with German language settings, and docxtpl tags, each within one r
 - ``{% if not notice.session.public %}nicht öffentlich{% endif %}`` in the page header;
 - "Seite X von Y" from PAGE and NUMPAGES fields in the footer.
 
-Run: ``python tools/make_docx_template.py [OUTPUT]``
+It also makes ``templates/sitzungsmappe.docx``, the cover sheet of a session packet.
+
+Run: ``python tools/make_docx_template.py [TEMPLATES_FOLDER]``
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ def table_style(document):
     return style
 
 
-def build(output: Path) -> None:
+def base_document():
+    """A4, German, the named styles and the header/footer that every template shares."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -202,7 +205,32 @@ def build(output: Path) -> None:
     footer.add_run(" von ")
     add_field(footer, "NUMPAGES")
 
-    # --- body ---
+    return document
+
+
+def finish(document, output: Path, title: str, comments: str) -> None:
+    # python-docx's default package carries a thumbnail of another document: drop it.
+    package_rels = document.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del package_rels[rel_id]
+
+    core = document.core_properties
+    core.title = title
+    core.author = "notices"
+    core.comments = comments
+    core.language = "de-DE"
+    core.revision = 1
+    import datetime as dt
+
+    core.created = core.modified = dt.datetime(2024, 1, 1)
+    core.last_modified_by = "notices"
+    document.save(output)
+
+
+def build(output: Path) -> None:
+    """The template of a Mitteilung."""
+    document = base_document()
     body = document.add_paragraph("{%p if city %}")
     document.add_paragraph("{{ city }}", style="Notice Letterhead")
     document.add_paragraph("{%p endif %}")
@@ -226,25 +254,29 @@ def build(output: Path) -> None:
     document.add_paragraph("{{p facts }}")
     document.add_paragraph("gez. {{ notice.signatory }}", style="Notice Signature")
     del body
+    finish(document, output, "Mitteilung", "Template of a Mitteilung for notices (docxtpl tags).")
 
-    # python-docx's default package carries a thumbnail of another document: drop it.
-    package_rels = document.part.package.rels
-    for rel_id, rel in list(package_rels.items()):
-        if rel.reltype.endswith("/thumbnail"):
-            del package_rels[rel_id]
 
-    core = document.core_properties
-    core.title = "Mitteilung"
-    core.author = "notices"
-    core.comments = "Template of a Mitteilung for notices (docxtpl tags)."
-    core.language = "de-DE"
-    core.revision = 1
-    import datetime as dt
-
-    core.created = core.modified = dt.datetime(2024, 1, 1)
-    core.last_modified_by = "notices"
-    document.save(output)
+def build_cover(output: Path) -> None:
+    """The cover sheet of a session packet (Sitzungsmappe); notices are appended to it."""
+    document = base_document()
+    header = document.sections[0].header.paragraphs[0]
+    for run in header.runs:  # the packet says "nicht öffentlich" when its part is
+        run.text = run.text.replace("not notice.session.public", "not public")
+    document.add_paragraph("{%p if city %}")
+    document.add_paragraph("{{ city }}", style="Notice Letterhead")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Sitzungsmappe", style="Title")
+    document.add_paragraph("{{ session.committee }}", style="Notice Subject")
+    document.add_paragraph("Sitzung am {{ session.date|de_date }}", style="Notice Session")
+    document.add_paragraph("{{ part }}", style="Notice Subject")
+    document.add_paragraph("{{p items }}")
+    finish(document, output, "Sitzungsmappe",
+           "Cover sheet of a session packet for notices (docxtpl tags). {{p items }} becomes "
+           "the table of notices: agenda item, subject, kind, file number, office, page.")
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT)
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT.parent
+    build(folder / "mitteilung.docx")
+    build_cover(folder / "sitzungsmappe.docx")

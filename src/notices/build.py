@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("docx", "pdf")
 LOCK_NAME = ".notices.lock"
+SESSION_PREFIX = "session:"  # the "record" of a session packet in the build state
 ERRORS_LOG = "build-errors.log"
 
 
@@ -118,18 +119,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+PACKET_TEMPLATE = "sitzungsmappe"  # the cover sheet of session packets, not a kind
+
+
 def template_kinds(workspace: Workspace) -> set[str]:
     """The kinds of paper the templates folder has templates for (``mitteilung``, …)."""
     return {p.stem for p in workspace.templates_dir.glob("*.html")
-            if not p.name.startswith(("_", "."))}
+            if not p.name.startswith(("_", ".")) and p.stem != PACKET_TEMPLATE}
 
 
 def template_hashes(workspace: Workspace, kinds: set[str]) -> dict[str, str]:
-    """Per kind, a hash of every template file it may use.
+    """Per kind (and for the packet cover), a hash of every template file it may use.
 
     A kind uses its own ``<kind>.*`` files and everything shared (fonts, partials), but
     not another kind's files: changing ``beschlussvorlage.docx`` rebuilds nothing else.
     """
+    kinds = set(kinds) | {PACKET_TEMPLATE}
     files: dict[str, str] = {}
     root = workspace.templates_dir
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -402,28 +407,36 @@ def build(workspace: Workspace, paths: list[Path] | None = None, *,
     :class:`TemplateError` when a template is broken (nothing is rendered then) and
     :class:`BuildLockedError` when another build holds the output folder.
     """
+    with OutputLock(workspace.output_dir):
+        return build_locked(workspace, paths, options=options, on_start=on_start,
+                            on_record=on_record)
+
+
+def build_locked(workspace: Workspace, paths: list[Path] | None = None, *,
+                 options: BuildOptions = BuildOptions(),
+                 on_start: Callable[[int, int], None] | None = None,
+                 on_record: Callable[[RecordReport], None] | None = None) -> BuildReport:
+    """:func:`build` for a caller that already holds the output folder's lock."""
     started = time.monotonic()
     report = BuildReport()
     variant = options.pdf_variant or workspace.config.pdf_variant
-    with OutputLock(workspace.output_dir):
-        kinds = template_kinds(workspace)
-        template_problems = check_templates(workspace, kinds, options.formats)
-        if template_problems:
-            raise TemplateError(template_problems)
-        try:
-            state = BuildState(workspace.output_dir)
-        except sqlite3.Error as error:
-            raise NoticesError(Problem(f"output/{STATE_NAME}", f"cannot be opened: {error}")
-                               ) from None
-        try:
-            if state.warning:
-                report.problems.append(Problem("output", state.warning,
-                                               severity=Severity.WARNING))
-            _build_with_state(workspace, paths, options, variant, kinds, state, report,
-                              on_start, on_record)
-        finally:
-            state.close()
-            report.elapsed = time.monotonic() - started
+    kinds = template_kinds(workspace)
+    template_problems = check_templates(workspace, kinds, options.formats)
+    if template_problems:
+        raise TemplateError(template_problems)
+    try:
+        state = BuildState(workspace.output_dir)
+    except sqlite3.Error as error:
+        raise NoticesError(Problem(f"output/{STATE_NAME}", f"cannot be opened: {error}")
+                           ) from None
+    try:
+        if state.warning:
+            report.problems.append(Problem("output", state.warning, severity=Severity.WARNING))
+        _build_with_state(workspace, paths, options, variant, kinds, state, report,
+                          on_start, on_record)
+    finally:
+        state.close()
+        report.elapsed = time.monotonic() - started
     return report
 
 
@@ -614,7 +627,8 @@ def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes
 
 
 def _handle_removed(workspace, state, writer, report, present: set[str], *, prune: bool):
-    orphans = sorted((p, e) for p, e in state.outputs.items() if e.record not in present)
+    orphans = sorted((p, e) for p, e in state.outputs.items()
+                     if e.record not in present and not e.record.startswith(SESSION_PREFIX))
     for relative, entry in orphans:
         target = workspace.output_dir / relative
         if not prune:

@@ -210,3 +210,54 @@ def verify(context: Context) -> None:
     emit(f"verified {len(report.ok)} outputs: {len(report.missing)} missing, "
          f"{len(report.changed)} changed, {len(report.unknown)} unknown")
     sys.exit(0 if report.clean else EXIT_PROBLEM)
+
+
+@main.command("sessions")
+@click.pass_obj
+def sessions_command(context: Context) -> None:
+    """List the sessions found in the records: date, committee, public and non-public notices."""
+    from notices.packets import list_sessions
+    from notices.records import format_date
+
+    sessions, problems = run_safely(context, lambda: list_sessions(context.workspace()))
+    for problem in problems:
+        emit(problem)
+    click.echo("date\tcommittee\tpublic\tnon-public")
+    for session in sessions:
+        click.echo(f"{format_date(session.key.date)}\t{session.key.committee}\t"
+                   f"{len(session.public)}\t{len(session.non_public)}")
+    sys.exit(EXIT_PROBLEM if any(p.is_error for p in problems) else 0)
+
+
+@main.command("session")
+@click.option("--committee", required=True, help="The committee, exactly as in the records.")
+@click.option("--date", "date_text", required=True,
+              help="The session date, DD.MM.YYYY or YYYY-MM-DD.")
+@click.option("--format", "formats", default="docx,pdf", show_default=True,
+              help="Formats to build, comma-separated: docx, pdf.")
+@click.option("--force", is_flag=True, help="Rebuild the packets even if they are up to date.")
+@click.pass_obj
+def session_command(context: Context, committee: str, date_text: str, formats: str,
+                    force: bool) -> None:
+    """Build the packet (Sitzungsmappe) of one session under output/sessions/.
+
+    The public packet holds the public notices; a separate packet holds the
+    non-public ones, if the session has any.
+    """
+    from notices.build import BuildOptions
+    from notices.packets import build_packets, parse_session_date
+
+    chosen = _formats(formats)
+
+    def go():
+        workspace = context.workspace()
+        date = parse_session_date(date_text)
+        return build_packets(workspace, committee, date,
+                             options=BuildOptions(formats=chosen), force=force)
+
+    report = run_safely(context, go)
+    for problem in report.problems:
+        emit(problem)
+    for packet in report.packets:
+        emit(f"{packet.status}: output/{packet.path}")
+    sys.exit(EXIT_PROBLEM if report.failed else 0)

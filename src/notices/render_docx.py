@@ -31,10 +31,19 @@ from notices import content as c
 from notices.errors import Problem, RenderError, TemplateError
 from notices.templating import make_environment, template_context
 
-# docxtpl imports docxcompose, which rebinds python-docx's "cp" prefix to the
-# custom-properties namespace; python-docx then reads and writes core properties
-# (title, keywords) under the wrong namespace and Word calls such files damaged.
-nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def restore_core_namespace() -> None:
+    """Undo docxcompose's rebinding of python-docx's "cp" prefix.
+
+    docxtpl imports docxcompose, which points "cp" at the custom-properties namespace;
+    python-docx then reads and writes core properties (title, keywords) under the wrong
+    namespace and Word calls such files damaged. Call after anything imports docxcompose.
+    """
+    nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+restore_core_namespace()
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +98,11 @@ def _zip_member(name: str, data: bytes) -> _Member:
                           crc, len(compressed), len(data), len(encoded), 0, 0, 0, 0,
                           0, 0)
     return _Member(name, local, central + encoded)
+
+
+def reproducible_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip of ``(name, data)`` in the given order, with fixed timestamps."""
+    return _assemble_zip([_zip_member(name, data) for name, data in entries])
 
 
 def _assemble_zip(members: list[_Member]) -> bytes:
@@ -362,8 +376,8 @@ def _run_content(text: str) -> str:
     return "".join(parts)
 
 
-class _FactsMarkup:
-    """The facts' XML as a value that Jinja inserts unescaped (``{{p facts }}``)."""
+class RawXml:
+    """WordprocessingML that Jinja inserts unescaped (``{{p facts }}``)."""
 
     def __init__(self, xml: str):
         self.xml = xml
@@ -419,6 +433,11 @@ class DocxRenderer:
         numbering = self._members.get(NUMBERING, b"").decode("utf-8")
         self._first_num = 1 + max(
             [int(n) for n in re.findall(r'<w:num w:numId="(\d+)"', numbering)] or [0])
+
+    @property
+    def table_style(self) -> str | None:
+        """The style id of the template's "Notice Table" style, if it has one."""
+        return self._styles.table
 
     # -- preparation --
 
@@ -509,10 +528,21 @@ class DocxRenderer:
 
     def render(self, notice, *, city: str | None) -> bytes:
         """The .docx of one notice, as bytes."""
-        writer = _FactsWriter(self._styles, self._text_width, self._first_rel, self._first_num)
-        facts = _FactsMarkup(writer.blocks(notice.facts.blocks) or
-                             writer.paragraph("", self._styles.body))
+        writer = self.facts_writer()
+        facts = RawXml(writer.blocks(notice.facts.blocks) or writer.paragraph("", None))
         context = template_context(notice, city=city, facts=facts)
+        return self.render_context(context, writer=writer, core=_core_properties(notice))
+
+    def facts_writer(self) -> "_FactsWriter":
+        """A writer for body XML whose relationship and numbering ids fit this template."""
+        return _FactsWriter(self._styles, self._text_width, self._first_rel, self._first_num)
+
+    def render_context(self, context: dict, *, writer: "_FactsWriter", core: bytes) -> bytes:
+        """Fill the template with any context (a notice, a packet's cover sheet) as .docx bytes.
+
+        ``writer`` holds the relationships, numbering and media that the XML values in
+        ``context`` refer to; ``core`` is the docProps/core.xml to write.
+        """
         rendered: dict[str, bytes] = {}
         for part in self._parts:
             rendered[part.name] = self._render_part(part, context).encode("utf-8")
@@ -520,16 +550,15 @@ class DocxRenderer:
         if NUMBERING in self._members:
             rendered[NUMBERING] = self._with_numbering(writer.nums)
         rendered[CONTENT_TYPES] = self._with_content_types(writer.media_types)
-        rendered[CORE] = _core_properties(notice)
+        rendered[CORE] = core
         members = []
         for name in self._order:
             if name in rendered:
                 members.append(_zip_member(name, rendered[name]))
             else:
                 members.append(self._cached[name])
-        for name in (CORE,):
-            if name not in self._order:
-                members.append(_zip_member(name, rendered[name]))
+        if CORE not in self._order:
+            members.append(_zip_member(CORE, core))
         for name, data in writer.media:
             members.append(_zip_member(name, data))
         return _assemble_zip(members)
@@ -579,22 +608,29 @@ class DocxRenderer:
 
 def _core_properties(notice) -> bytes:
     """Title, author, subject, keywords and dates of the notice: the record's, not the clock's."""
-    stamp = dt.datetime.combine(notice.date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
-    keywords = f"{notice.file_number}, {notice.session.committee}"
     subject = (f"Mitteilung {notice.office.genitive} zur Sitzung: {notice.session.committee} "
                f"am {notice.session.date.strftime('%d.%m.%Y')}")
+    return core_properties(title=notice.subject, subject=subject, author=notice.office.name,
+                           keywords=f"{notice.file_number}, {notice.session.committee}",
+                           date=notice.date)
+
+
+def core_properties(*, title: str, subject: str, author: str, keywords: str,
+                    date: dt.date) -> bytes:
+    """docProps/core.xml, dated by the paper (never by the clock, for reproducible bytes)."""
+    stamp = dt.datetime.combine(date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
         'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{_escape(notice.subject)}</dc:title>"
+        f"<dc:title>{_escape(title)}</dc:title>"
         f"<dc:subject>{_escape(subject)}</dc:subject>"
-        f"<dc:creator>{_escape(notice.office.name)}</dc:creator>"
+        f"<dc:creator>{_escape(author)}</dc:creator>"
         f"<cp:keywords>{_escape(keywords)}</cp:keywords>"
         "<dc:language>de-DE</dc:language>"
-        f"<cp:lastModifiedBy>{_escape(notice.office.name)}</cp:lastModifiedBy>"
+        f"<cp:lastModifiedBy>{_escape(author)}</cp:lastModifiedBy>"
         "<cp:revision>1</cp:revision>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'

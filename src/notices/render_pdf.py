@@ -40,12 +40,14 @@ def pdf_options(variant: str) -> dict:
 class PdfRenderer:
     """Renders notices of one kind to PDF bytes, reusing fonts, CSS and template."""
 
-    def __init__(self, templates_dir: Path, kind: str, *, variant: str):
+    def __init__(self, templates_dir: Path, kind: str, *, variant: str,
+                 font_config: FontConfiguration | None = None):
         self.templates_dir = Path(os.path.realpath(templates_dir))
         self.kind = kind
         self.variant = variant
         self.fetcher = WorkspaceFetcher([self.templates_dir])
-        self.font_config = FontConfiguration()
+        # Renderers that share a FontConfiguration can have their pages combined.
+        self.font_config = font_config or FontConfiguration()
         env = make_environment(jinja2.FileSystemLoader(str(self.templates_dir)))
         self.template_name = f"{kind}.html"
         self.template = compile_template(env, self.template_name,
@@ -61,20 +63,41 @@ class PdfRenderer:
     def render_html(self, notice, *, city: str | None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
         context = template_context(notice, city=city, facts=facts_to_html(notice.facts))
+        return self.fill(context)
+
+    def fill(self, context: dict) -> str:
+        """The template filled in with any context (notices, packet cover sheets)."""
         return render_template(self.template, context, shown=f"templates/{self.template_name}")
 
     def render(self, notice, *, city: str | None) -> bytes:
         """The PDF of one notice."""
+        return self.write(self.render_document(notice, city=city))
+
+    def render_document(self, notice, *, city: str | None):
+        """The laid-out pages of one notice (a WeasyPrint ``Document``), not yet written."""
         html = self.render_html(notice, city=city)
-        return self.write_pdf(html, images=[image.path for image in notice.facts.images])
+        return self.layout(html, images=[image.path for image in notice.facts.images])
 
     def write_pdf(self, html: str, *, images=(), url_fetcher=None) -> bytes:
         """Lay out HTML and write the PDF; only template files and ``images`` may be read."""
+        return self.write(self.layout(html, images=images, url_fetcher=url_fetcher))
+
+    def layout(self, html: str, *, images=(), url_fetcher=None):
         fetcher = url_fetcher or self.fetcher.with_files(images)
         try:
-            document = HTML(string=html, base_url=self.base_url, url_fetcher=fetcher)
-            return document.write_pdf(stylesheets=self.stylesheets,
-                                      font_config=self.font_config, **self.options)
+            # The same options for layout and writing, as HTML.write_pdf passes them.
+            return HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
+                font_config=self.font_config, stylesheets=self.stylesheets, **self.options)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as error:
+            raise RenderError(Problem(f"templates/{self.template_name}",
+                                      f"WeasyPrint failed: {_one_line(error)}")) from error
+
+    def write(self, document) -> bytes:
+        """Write laid-out pages as a PDF in the configured variant."""
+        try:
+            return document.write_pdf(stylesheets=self.stylesheets, **self.options)
         except (RecursionError, MemoryError):
             raise
         except Exception as error:
