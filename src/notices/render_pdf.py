@@ -90,6 +90,10 @@ class PdfRenderer:
                 font_config=self.font_config, stylesheets=self.stylesheets, **self.options)
         except (RecursionError, MemoryError):
             raise
+        except SystemError as error:
+            # A C library (Pango, cffi) that cannot allocate fails without a Python
+            # exception; under the worker's memory limit that means the record is too big.
+            raise MemoryError(str(error)) from error
         except Exception as error:
             raise RenderError(Problem(f"templates/{self.template_name}",
                                       f"WeasyPrint failed: {_one_line(error)}")) from error
@@ -100,6 +104,8 @@ class PdfRenderer:
             return document.write_pdf(stylesheets=self.stylesheets, **self.options)
         except (RecursionError, MemoryError):
             raise
+        except SystemError as error:
+            raise MemoryError(str(error)) from error
         except Exception as error:
             raise RenderError(Problem(f"templates/{self.template_name}",
                                       f"WeasyPrint failed: {_one_line(error)}")) from error

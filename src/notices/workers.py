@@ -161,8 +161,17 @@ class WorkerPool:
                     worker.ready = True
                     continue
                 if kind == "init-error":
-                    self.close()
-                    raise RuntimeError(f"a worker could not start: {payload}")
+                    # Nothing can render (a full disk, a broken font): fail every record
+                    # that is left, each with the reason, instead of stopping the build.
+                    reason = f"the renderer could not start: {payload}"
+                    stranded = [w.task for w in self._workers if w.task is not None]
+                    for other in self._workers:
+                        other.task = None
+                    for task in stranded + list(pending):
+                        yield task, TaskFailure(task, reason)
+                    pending.clear()
+                    self.terminate()
+                    return
                 task, worker.task = worker.task, None
                 if kind == "ok":
                     yield task, payload
