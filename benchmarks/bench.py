@@ -13,6 +13,7 @@ of the run: for notices that is the larger of the CLI and its workers).
     python benchmarks/bench.py                  # 120 notices, jobs 1 and 2
     python benchmarks/bench.py -n 1000 --only-project --jobs 2
     python benchmarks/bench.py --memory 200,2000  # peak memory growth
+    python benchmarks/bench.py --noop 10000        # a rebuild with nothing to do
 """
 
 from __future__ import annotations
@@ -132,9 +133,21 @@ def main() -> None:
     parser.add_argument("--only-project", action="store_true")
     parser.add_argument("--memory", default=None,
                         help="compare peak memory for these counts, e.g. 200,2000")
+    parser.add_argument("--noop", type=int, default=None,
+                        help="time a no-op rebuild of this many records (built as DOCX first)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="notices-bench-") as temporary:
         base = Path(temporary)
+        if args.noop:
+            workspace = make_workspace(base / "noop", args.noop)
+            command = [sys.executable, "-m", "notices", "-C", str(workspace), "build",
+                       "--quiet", "--format", "docx"]
+            elapsed, _ = run_child(command)
+            print(f"first build of {args.noop} records (DOCX): {elapsed:.1f} s")
+            for attempt in range(3):
+                elapsed, peak = run_child(command)
+                print(f"no-op rebuild {attempt + 1}: {elapsed:.2f} s (peak {peak:.0f} MB)")
+            return
         if args.memory:
             sizes = [int(x) for x in args.memory.split(",")]
             peaks = []
