@@ -1,9 +1,10 @@
-"""The naive baseline: how a user's first script would render notices, one after another.
+"""The naive baseline: a user's first script, rendering notices one after another.
 
 For each record: load the YAML, convert the facts with markdown-it, fill a Jinja2 HTML
-template that uses the system's default font (no font-family at all), and call ``weasyprint.HTML(...).write_pdf()``
-with WeasyPrint's default options; for Word, open the template with ``DocxTemplate``,
-build the facts as a sub-document with python-docx, render and save. Nothing is cached
+template that uses the system's default font (no font-family at all), and call
+``weasyprint.HTML(...).write_pdf()`` with WeasyPrint's default options; for Word, open
+the template with ``DocxTemplate``, build the facts as a sub-document with python-docx,
+render and save. Nothing is cached
 between records. Run as a separate process by ``bench.py`` so that start-up is timed too.
 
 Usage: python naive_baseline.py RECORDS_DIR OUT_DIR DOCX_TEMPLATE {docx,pdf,both}

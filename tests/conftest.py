@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import textwrap
@@ -124,3 +123,18 @@ def words(text: str) -> list[str]:
 @pytest.fixture(scope="session")
 def has_pdftotext() -> bool:
     return shutil.which("pdftotext") is not None
+
+
+def rewrite_docx(path: Path, part: str, old: bytes, new: bytes, target: Path | None = None) -> Path:
+    """Copy a .docx (to ``target``, or in place) with ``old`` replaced by ``new`` in one part."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    assert old in parts[part], f"{old!r} not in {part}"
+    parts[part] = parts[part].replace(old, new)
+    target = target or path
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return target

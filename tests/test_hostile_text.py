@@ -5,12 +5,10 @@ from __future__ import annotations
 import unicodedata
 import zipfile
 
-import pytest
 
-from conftest import SEED, docx_text, pdf_text, record_text, words
+from conftest import SEED, docx_text, pdf_text, record_text, rewrite_docx
 from notices.build import BuildOptions, build
 from notices.config import open_workspace
-from notices.records import load_record
 
 
 def facts(text: str) -> str:
@@ -105,14 +103,8 @@ def test_memory_limit_fails_one_record(workspace_dir, write_record):
 def test_check_reports_a_broken_word_template(runner, workspace_dir):
     from notices.cli import main
 
-    template = workspace_dir / "templates" / "mitteilung.docx"
-    with zipfile.ZipFile(template) as archive:
-        parts = {n: archive.read(n) for n in archive.namelist()}
-    parts["word/document.xml"] = parts["word/document.xml"].replace(
-        b"notice.signatory", b"notice.unterschrift")
-    with zipfile.ZipFile(template, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    rewrite_docx(workspace_dir / "templates" / "mitteilung.docx", "word/document.xml",
+                 b"notice.signatory", b"notice.unterschrift")
     result = runner.invoke(main, ["-C", str(workspace_dir), "check"])
     assert result.exit_code == 1
     line = result.stderr.splitlines()[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import SEED, docx_text, pdf_text, record_text, words
+from conftest import SEED, docx_text, pdf_text, record_text, rewrite_docx, words
 from notices.errors import TemplateError
 from notices.records import load_record
 from notices.render_docx import DocxRenderer
@@ -161,17 +161,8 @@ def test_same_notice_same_bytes(render):
 
 
 def test_undefined_field_names_template_and_paragraph(workspace, write_record, tmp_path):
-    import shutil as sh
-
-    broken = tmp_path / "broken.docx"
-    sh.copy(workspace.templates_dir / "mitteilung.docx", broken)
-    with zipfile.ZipFile(broken) as archive:
-        parts = {n: archive.read(n) for n in archive.namelist()}
-    parts["word/document.xml"] = parts["word/document.xml"].replace(
-        b"notice.signatory", b"notice.signatroy")
-    with zipfile.ZipFile(broken, "w") as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+    broken = rewrite_docx(workspace.templates_dir / "mitteilung.docx", "word/document.xml",
+                          b"notice.signatory", b"notice.signatroy", tmp_path / "broken.docx")
     renderer = DocxRenderer(broken, display_name="templates/mitteilung.docx")
     notice = load_record(workspace, write_record("x.yaml", SEED),
                          known_kinds={"mitteilung"}).notice
@@ -184,15 +175,10 @@ def test_undefined_field_names_template_and_paragraph(workspace, write_record, t
 
 
 def test_syntax_error_is_caught_when_loading(workspace, tmp_path):
-    broken = tmp_path / "broken.docx"
-    with zipfile.ZipFile(workspace.templates_dir / "mitteilung.docx") as source, \
-            zipfile.ZipFile(broken, "w") as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "word/document.xml":
-                data = data.replace(b"gez. {{ notice.signatory }}",
-                                    b"gez. {% if notice.signatory %}{{ notice.signatory }}")
-            target.writestr(name, data)
+    broken = rewrite_docx(workspace.templates_dir / "mitteilung.docx", "word/document.xml",
+                          b"gez. {{ notice.signatory }}",
+                          b"gez. {% if notice.signatory %}{{ notice.signatory }}",
+                          tmp_path / "broken.docx")
     with pytest.raises(TemplateError) as error:
         DocxRenderer(broken, display_name="templates/mitteilung.docx")
     message = error.value.problems[0].format()
@@ -225,7 +211,8 @@ def test_docx_and_pdf_carry_the_same_words(workspace, write_record, tmp_path):
                                        display_name="t").render(notice, city="Stadt Bielefeld"))
     pdf_path.write_bytes(PdfRenderer(workspace.templates_dir, "mitteilung",
                                      variant="pdf/a-2a").render(notice, city="Stadt Bielefeld"))
-    pdf_words = words(pdf_text(pdf_path, layout=True).replace("\u2010\n", "").replace("\u00ad\n", ""))
+    pdf_words = words(pdf_text(pdf_path, layout=True).replace("\u2010\n", "")
+                      .replace("\u00ad\n", ""))
     # Page furniture aside: the footer "Seite X von Y" of every page.
     pdf_words = [w for i, w in enumerate(pdf_words)
                  if not (w == "Seite" or (i >= 1 and pdf_words[i - 1] == "Seite")

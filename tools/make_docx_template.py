@@ -27,7 +27,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "src/notices/skeleton/templates/mitteilung.docx"
+TEMPLATES = Path(__file__).resolve().parent.parent / "src/notices/skeleton/templates"
 FONT = "Arial"  # what clerks' Word has; LibreOffice maps it to metric-compatible Liberation Sans
 BOX_FONT = "Segoe UI Symbol"  # has ☐ ☒ on Windows; other systems substitute a font that has them
 
@@ -225,7 +225,18 @@ def finish(document, output: Path, title: str, comments: str) -> None:
 
     core.created = core.modified = dt.datetime(2024, 1, 1)
     core.last_modified_by = "notices"
-    document.save(output)
+    # Same script, same bytes: a regenerated template must not look like a changed one
+    # (that would make every build re-render everything).
+    import io
+    import zipfile
+
+    from notices.render_docx import reproducible_zip
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    output.write_bytes(reproducible_zip(entries))
 
 
 def build(output: Path) -> None:
@@ -277,6 +288,6 @@ def build_cover(output: Path) -> None:
 
 
 if __name__ == "__main__":
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT.parent
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES
     build(folder / "mitteilung.docx")
     build_cover(folder / "sitzungsmappe.docx")

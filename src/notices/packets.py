@@ -86,9 +86,9 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
         sessions, session_problems = group_sessions(notices)
         key = SessionKey(committee.strip(), date)
         report.session = key
+        members = {n.path for n in sessions.get(key, Session(key)).notices}
         report.problems.extend(p for p in session_problems
-                               if any(n.path == p.path for n in sessions.get(key, Session(key)).notices)
-                               or p.field == "session.committee")
+                               if p.path in members or p.field == "session.committee")
         if key not in sessions:
             raise SessionNotFound(Problem("session", _no_session_message(key, sessions)))
         session = sessions[key]

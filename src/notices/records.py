@@ -150,8 +150,9 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
     return sorted(found), problems
 
 
-def load_records(workspace: Workspace, paths: list[Path] | None = None,
-                 *, known_kinds: set[str] | None = None) -> tuple[list[RecordResult], list[Problem]]:
+def load_records(workspace: Workspace, paths: list[Path] | None = None, *,
+                 known_kinds: set[str] | None = None
+                 ) -> tuple[list[RecordResult], list[Problem]]:
     """Discover and load records; return per-record results and problems of the request.
 
     Two records that would write the same outputs (``x.yaml`` beside ``x.md``) are both

@@ -8,6 +8,7 @@ and then renders any number of notices with them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -84,27 +85,26 @@ class PdfRenderer:
 
     def layout(self, html: str, *, images=(), url_fetcher=None):
         fetcher = url_fetcher or self.fetcher.with_files(images)
-        try:
+        with self._weasyprint_errors():
             # The same options for layout and writing, as HTML.write_pdf passes them.
             return HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
                 font_config=self.font_config, stylesheets=self.stylesheets, **self.options)
+
+    def write(self, document) -> bytes:
+        """Write laid-out pages as a PDF in the configured variant."""
+        with self._weasyprint_errors():
+            return document.write_pdf(stylesheets=self.stylesheets, **self.options)
+
+    @contextlib.contextmanager
+    def _weasyprint_errors(self):
+        """WeasyPrint's failures as a :class:`RenderError` naming the template."""
+        try:
+            yield
         except (RecursionError, MemoryError):
             raise
         except SystemError as error:
             # A C library (Pango, cffi) that cannot allocate fails without a Python
             # exception; under the worker's memory limit that means the record is too big.
-            raise MemoryError(str(error)) from error
-        except Exception as error:
-            raise RenderError(Problem(f"templates/{self.template_name}",
-                                      f"WeasyPrint failed: {_one_line(error)}")) from error
-
-    def write(self, document) -> bytes:
-        """Write laid-out pages as a PDF in the configured variant."""
-        try:
-            return document.write_pdf(stylesheets=self.stylesheets, **self.options)
-        except (RecursionError, MemoryError):
-            raise
-        except SystemError as error:
             raise MemoryError(str(error)) from error
         except Exception as error:
             raise RenderError(Problem(f"templates/{self.template_name}",
