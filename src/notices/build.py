@@ -32,6 +32,7 @@ FORMATS = ("docx", "pdf")
 LOCK_NAME = ".notices.lock"
 SESSION_PREFIX = "session:"  # the "record" of a session packet in the build state
 ERRORS_LOG = "build-errors.log"
+WORKER_MAX_RECORDS = 400  # a worker is replaced after this many records (flat memory)
 
 
 @dataclass(frozen=True)
@@ -540,8 +541,14 @@ def _render_stale(workspace, stale, options, variant, kinds, hashes, state, writ
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(stale)))
     limits = workspace.config.limits
     by_source = {str(c.source): c for c in stale}
+    # Imported here, the renderers' modules are shared by every forked worker instead of
+    # being imported again by each.
+    import notices.render_docx  # noqa: F401
+    import notices.render_pdf  # noqa: F401
+
     pool = WorkerPool(jobs, _run_task, initializer=_init_worker, initargs=(session,),
-                      timeout=limits.render_timeout_seconds, memory_mb=limits.render_memory_mb)
+                      timeout=limits.render_timeout_seconds, memory_mb=limits.render_memory_mb,
+                      max_tasks=WORKER_MAX_RECORDS)
     try:
         for task, outcome in pool.map_unordered(str(c.source) for c in stale):
             candidate = by_source[task]

@@ -106,6 +106,7 @@ class _Worker:
         self.task = None
         self.started = 0.0
         self.ready = False
+        self.done = 0
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -121,13 +122,25 @@ class WorkerPool:
 
     def __init__(self, jobs: int, function: Callable, *, initializer: Callable | None = None,
                  initargs: tuple = (), timeout: float | None = None,
-                 memory_mb: int | None = None):
+                 memory_mb: int | None = None, max_tasks: int | None = None):
         methods = multiprocessing.get_all_start_methods()
         # fork shares the parent's imported modules (WeasyPrint, lxml): workers start fast.
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._args = (initializer, initargs, function, memory_mb)
         self._timeout = timeout
+        # Long-lived layout engines grow slowly (caches, fragmentation): a worker is
+        # replaced after max_tasks records, so memory stays flat over thousands.
+        self._max_tasks = max_tasks
         self._workers = [_Worker(self._context, *self._args) for _ in range(max(1, jobs))]
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop an idle worker politely and start a fresh one in its place."""
+        try:
+            worker.connection.send(None)
+        except (OSError, ValueError):
+            pass
+        worker.process.join(timeout=5)
+        self._replace(worker)
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
@@ -139,7 +152,11 @@ class WorkerPool:
         """Yield ``(task, result or TaskFailure)`` as tasks finish."""
         pending = deque(tasks)
         while pending or any(w.task is not None for w in self._workers):
-            for worker in self._workers:
+            for worker in list(self._workers):
+                if (self._max_tasks and worker.ready and worker.task is None
+                        and worker.done >= self._max_tasks and pending):
+                    self._retire(worker)
+                    continue
                 if worker.ready and worker.task is None and pending:
                     worker.task = pending.popleft()
                     worker.started = time.monotonic()
@@ -173,6 +190,7 @@ class WorkerPool:
                     self.terminate()
                     return
                 task, worker.task = worker.task, None
+                worker.done += 1
                 if kind == "ok":
                     yield task, payload
                 elif kind == "memory":
