@@ -32,7 +32,7 @@ FORMATS = ("docx", "pdf")
 LOCK_NAME = ".notices.lock"
 SESSION_PREFIX = "session:"  # the "record" of a session packet in the build state
 ERRORS_LOG = "build-errors.log"
-WORKER_MAX_RECORDS = 400  # a worker is replaced after this many records (flat memory)
+WORKER_MAX_RECORDS = 100  # a worker is replaced after this many records (flat memory)
 
 
 @dataclass(frozen=True)
