@@ -138,3 +138,18 @@ def test_svg_size_from_attributes(tmp_path):
 def test_document_text_covers_every_block():
     document, _ = parse("A\n\n- B\n\n> C\n\n| D |\n|---|\n| E |\n\n```\nF\n```\n")
     assert c.document_text(document).split() == ["A", "B", "C", "D", "E", "F"]
+
+
+def test_decompression_bomb_is_refused(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    header = png_bytes(1, 1)
+    ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+    body = b"IHDR" + ihdr
+    bomb = header[:8] + struct.pack(">I", 13) + body + struct.pack(">I", zlib.crc32(body)) \
+        + header[33:]
+    (records / "bomb.png").write_bytes(bomb)
+    document, issues = parse("![Plan](bomb.png)", records, records)
+    assert document.blocks[0].children == (c.Text("Plan"),)
+    assert issues[0].message == ("image 'bomb.png' is too large (20000x20000 pixels; at most "
+                                 "40 megapixels); shown as its alt text")

@@ -112,6 +112,13 @@ ERRORS = [
                                                                     "signatory: *s"),
      "records/2023/x.yaml:16: signatory: YAML aliases (*name) are not supported; write the "
      "value out"),
+    ("office:\tBauamt\n",
+     "records/2023/x.yaml:1:8: invalid YAML: while scanning for the next token, found "
+     "character '\\t' that cannot start any token (YAML needs spaces, not tabs: replace the "
+     "tab with spaces)"),
+    (SEED.replace("subject: INSEK Baumheide", "subject: Anlass: INSEK Baumheide"),
+     "records/2023/x.yaml:13:16: invalid YAML: mapping values are not allowed here (a value "
+     "that contains ': ' must be in quotes, e.g. subject: \"Anlass: Bericht\")"),
     ("", "records/2023/x.yaml: is empty (expected a record with the fields office, "
      "file_number, date, contact, session, subject, facts, signatory)"),
 ]

@@ -16,6 +16,7 @@ from lxml import etree
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px|pt|mm|cm|in)?\s*$")
 _UNIT_PX = {None: 1.0, "px": 1.0, "pt": 96 / 72, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
+MAX_PIXELS = 40_000_000  # a photo at print resolution is far less; more is a decompression bomb
 _EXTERNAL = re.compile(rb"url\(\s*['\"]?(?!#)|@import", re.IGNORECASE)
 
 
@@ -42,8 +43,9 @@ def _inspect_bitmap(data: bytes, media_type: str) -> tuple[int, int] | str:
         width, height = image.px_width, image.px_height
     except (UnrecognizedImageError, Exception):  # any parse failure means a broken file
         return f"is not a valid {_label(media_type)} file"
-    if not (0 < width <= 30000 and 0 < height <= 30000):
-        return f"has an implausible size ({width}x{height} pixels)"
+    if not (0 < width <= 30000 and 0 < height <= 30000) or width * height > MAX_PIXELS:
+        return (f"is too large ({width}x{height} pixels; at most "
+                f"{MAX_PIXELS // 1_000_000} megapixels)")
     return width, height
 
 

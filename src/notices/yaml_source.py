@@ -88,6 +88,7 @@ def parse_yaml(text: str) -> ParsedYaml:
         message = error.problem or error.context or "invalid YAML"
         if error.context and error.problem:
             message = f"{error.context}, {error.problem}"
+        message += _hint(message)
         return ParsedYaml(
             None,
             [YamlProblem(f"invalid YAML: {message}",
@@ -103,6 +104,16 @@ def parse_yaml(text: str) -> ParsedYaml:
     walker = _Walker()
     root = walker.walk(node, "")
     return ParsedYaml(root, walker.problems)
+
+
+def _hint(message: str) -> str:
+    """The fix for the YAML mistakes clerks make most."""
+    if "'\\t'" in message or "\t" in message:
+        return " (YAML needs spaces, not tabs: replace the tab with spaces)"
+    if "mapping values are not allowed" in message:
+        return (" (a value that contains ': ' must be in quotes, e.g. "
+                "subject: \"Anlass: Bericht\")")
+    return ""
 
 
 def _one_line(message: str) -> str:
