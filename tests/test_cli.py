@@ -16,7 +16,8 @@ def run(runner, workspace_dir: Path, *args: str):
     return runner.invoke(main, ["-C", str(workspace_dir), *args])
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["build"], ["check"], ["verify"]])
+@pytest.mark.parametrize("command", [[], ["init"], ["build"], ["check"], ["verify"],
+                                     ["sessions"], ["session"]])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -163,3 +164,30 @@ def test_json_report(runner, workspace_dir, write_record):
         "output/2023/baumheide.docx", "output/2023/baumheide.pdf"]
     assert by_path["records/2023/kaputt.yaml"]["status"] == "failed"
     assert any("file_number: missing" in e for e in by_path["records/2023/kaputt.yaml"]["errors"])
+
+
+@pytest.mark.parametrize("toml, expected", [
+    ('city = 5\n', "notices.toml: city: expected text"),
+    ('[offices.Bauamt]\nnumber = 600\ngenitive = "des Bauamtes"\n',
+     'notices.toml: offices.Bauamt.number: missing or not text (write it in quotes, e.g. '
+     'number = "600")'),
+    ('[offices.Bauamt]\nnumber = "600"\n',
+     'notices.toml: offices.Bauamt.genitive: missing or not text (write it in quotes, e.g. '
+     'genitive = "des Bauamtes")'),
+    ('city = "x\n', "notices.toml: invalid TOML: Illegal character '\\n' (at line 1, column 10)"),
+    ('[limits]\nmax_record_bytes = -1\n', "notices.toml: limits.max_record_bytes: expected a "
+     "positive number"),
+    ('[pdf]\nvariant = "pdf/x-9"\n', "notices.toml: pdf.variant: 'pdf/x-9' is not supported"),
+])
+def test_bad_registry(runner, workspace_dir, toml, expected):
+    (workspace_dir / "notices.toml").write_text(toml)
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 1
+    assert any(line.startswith(expected) for line in result.stderr.splitlines()), result.stderr
+
+
+def test_bad_session_date_is_a_usage_error(runner, workspace_dir):
+    result = run(runner, workspace_dir, "session", "--committee", "Rat", "--date", "31.02.2023")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("--date: '31.02.2023' is not a valid date (expected "
+                                     "DD.MM.YYYY or YYYY-MM-DD)")

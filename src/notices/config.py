@@ -123,11 +123,12 @@ def load_config(path: Path) -> Config:
         for extra in sorted(set(entry) - {"number", "genitive", "name"}):
             bad(f"{where}.{extra}", "unknown setting (known: number, genitive, name)")
         values = {}
+        examples = {"number": 'number = "600"', "genitive": 'genitive = "des Bauamtes"'}
         for required in ("number", "genitive"):
             value = entry.get(required)
             if not isinstance(value, str) or not value.strip():
                 bad(f"{where}.{required}", "missing or not text (write it in quotes, "
-                    'e.g. number = "600")')
+                    f"e.g. {examples[required]})")
             values[required] = value.strip() if isinstance(value, str) else ""
         office_name = entry.get("name", key)
         if not isinstance(office_name, str):

@@ -31,7 +31,7 @@ from notices.build import (PACKET_TEMPLATE, SESSION_PREFIX, BuildOptions, Output
                            _unchanged, build_locked, template_hashes,
                            template_kinds)
 from notices.config import Workspace
-from notices.errors import NoticesError, Problem, Severity
+from notices.errors import NoticesError, Problem, Severity, UsageError
 from notices.records import Notice, format_date, load_records, parse_date
 from notices.sessions import Session, SessionKey, group_sessions, kind_label
 from notices.state import BuildState, OutputEntry
@@ -71,8 +71,8 @@ def find_sessions(workspace: Workspace) -> tuple[dict[SessionKey, Session], list
 def parse_session_date(text: str) -> dt.date:
     date = parse_date(text)
     if date is None:
-        raise NoticesError(Problem("--date", f"{text!r} is not a valid date (expected "
-                                   "DD.MM.YYYY or YYYY-MM-DD)"))
+        raise UsageError(Problem("--date", f"{text!r} is not a valid date (expected "
+                                 "DD.MM.YYYY or YYYY-MM-DD)"))
     return date
 
 
