@@ -173,7 +173,7 @@ def build(context: Context, paths, formats, force, prune, jobs, pdf_variant, qui
 @click.pass_obj
 def check(context: Context, paths) -> None:
     """Validate records, the registry and the templates without rendering anything."""
-    from notices.build import FORMATS, check_templates, template_kinds
+    from notices.build import FORMATS, check_templates, font_problems, template_kinds
     from notices.records import load_records
 
     def go():
@@ -182,6 +182,9 @@ def check(context: Context, paths) -> None:
         problems = check_templates(workspace, kinds, FORMATS)
         results, request_problems = load_records(workspace, parse_paths(context, paths),
                                                  known_kinds=kinds)
+        for result in results:
+            if result.ok:
+                result.problems.extend(font_problems(workspace, result.notice))
         return problems + request_problems, results
 
     problems, results = run_safely(context, go)

@@ -25,7 +25,7 @@ from notices.errors import Problem, RenderError  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
 from notices.render_html import facts_to_html  # noqa: E402
 from notices.templating import (  # noqa: E402
-    compile_template, make_environment, render_template, template_context)
+    compile_template, make_environment, one_line, render_template, template_context)
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,7 @@ class PdfRenderer:
             raise MemoryError(str(error)) from error
         except Exception as error:
             raise RenderError(Problem(f"templates/{self.template_name}",
-                                      f"WeasyPrint failed: {_one_line(error)}")) from error
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+                                      f"WeasyPrint failed: {one_line(error)}")) from error
 
 
 def fast_subsetter_available() -> bool:

@@ -42,7 +42,7 @@ def render_template(template: jinja2.Template, context: dict, *, shown: str) -> 
     try:
         return template.render(context)
     except jinja2.TemplateError as error:
-        raise TemplateError(Problem(shown, _one_line(error),
+        raise TemplateError(Problem(shown, one_line(error),
                                     line=error_line(error, template.filename))) from None
 
 
@@ -72,7 +72,8 @@ def error_line(error: BaseException, filename: str | None) -> int | None:
     return found
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line (messages are one line per problem)."""
     return " ".join(str(error).split()) or type(error).__name__
 
 

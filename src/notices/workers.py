@@ -169,6 +169,7 @@ class WorkerPool:
                     kind, payload = connection.recv()
                 except (EOFError, OSError):
                     task = worker.task
+                    worker.process.join(timeout=2)  # the pipe closes before the exit is reaped
                     code = worker.process.exitcode
                     self._replace(worker)
                     if task is not None:
