@@ -41,7 +41,7 @@ class WorkspaceFetcher(URLFetcher):
         self._files = frozenset(Path(os.path.realpath(f)) for f in files)
         self.refused: list[str] = []
 
-    def with_files(self, files) -> "WorkspaceFetcher":
+    def with_files(self, files) -> WorkspaceFetcher:
         """A fetcher with the same roots that also serves these record images."""
         return WorkspaceFetcher(self._roots, frozenset(files))
 

@@ -242,7 +242,7 @@ def _pdf_packet(workspace: Workspace, variant: str, context: dict, items: list[_
     cover_pages = 1
     for _ in range(3):  # the cover's own length decides where the notices start
         page = cover_pages + 1
-        for item, document in zip(items, documents):
+        for item, document in zip(items, documents, strict=True):
             item.page = page
             page += len(document.pages)
         cover = cover_renderer.layout(cover_renderer.fill(
@@ -253,7 +253,7 @@ def _pdf_packet(workspace: Workspace, variant: str, context: dict, items: list[_
     pages = list(cover.pages)
     for page in pages:
         page.bookmarks = []
-    for item, document in zip(items, documents):
+    for item, document in zip(items, documents, strict=True):
         notice = item.notice
         label = (f"TOP {notice.session.agenda_item}: " if notice.session.agenda_item
                  else "") + notice.subject
@@ -327,7 +327,8 @@ def _items_table(items: list[_Item], style: str | None) -> str:
                 '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
     rows = ["<w:tr><w:trPr><w:tblHeader/></w:trPr>"
-            + "".join(cell(w, text(h), right=(h == "Seite")) for w, h in zip(widths, headers))
+            + "".join(cell(w, text(h), right=(h == "Seite"))
+                      for w, h in zip(widths, headers, strict=True))
             + "</w:tr>"]
     for item in items:
         anchor = item.anchor.replace("-", "_")
@@ -335,7 +336,7 @@ def _items_table(items: list[_Item], style: str | None) -> str:
         values = [notice.session.agenda_item or "–", notice.subject, kind_label(notice.kind),
                   notice.file_number, notice.office.name]
         cells = [cell(widths[0], link(anchor, values[0])), cell(widths[1], link(anchor, values[1]))]
-        cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:])]
+        cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
         cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
     table_style = f'<w:tblStyle w:val="{style}"/>' if style else ""

@@ -533,11 +533,11 @@ class DocxRenderer:
         context = template_context(notice, city=city, facts=facts)
         return self.render_context(context, writer=writer, core=_core_properties(notice))
 
-    def facts_writer(self) -> "_FactsWriter":
+    def facts_writer(self) -> _FactsWriter:
         """A writer for body XML whose relationship and numbering ids fit this template."""
         return _FactsWriter(self._styles, self._text_width, self._first_rel, self._first_num)
 
-    def render_context(self, context: dict, *, writer: "_FactsWriter", core: bytes) -> bytes:
+    def render_context(self, context: dict, *, writer: _FactsWriter, core: bytes) -> bytes:
         """Fill the template with any context (a notice, a packet's cover sheet) as .docx bytes.
 
         ``writer`` holds the relationships, numbering and media that the XML values in
@@ -634,7 +634,7 @@ def core_properties(*, title: str, subject: str, author: str, keywords: str,
         "<cp:revision>1</cp:revision>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
-        "</cp:coreProperties>").encode("utf-8")
+        "</cp:coreProperties>").encode()
 
 
 def render_docx(notice, template_path: Path, *, city: str | None) -> bytes:

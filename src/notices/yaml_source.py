@@ -39,7 +39,7 @@ class Scalar:
 
 @dataclass
 class Sequence:
-    items: list["Value"]
+    items: list[Value]
     line: int
     column: int
     start: int
@@ -50,7 +50,7 @@ class Sequence:
 class Mapping:
     """A mapping in document order; ``key_lines`` gives the line of each key."""
 
-    items: dict[str, "Value"]
+    items: dict[str, Value]
     key_lines: dict[str, int]
     line: int
     column: int
