@@ -303,7 +303,7 @@ def _docx_packet(workspace: Workspace, context: dict, items: list[_Item]) -> byt
 
 def _items_table(items: list[_Item], style: str | None) -> str:
     """The cover's table of notices as WordprocessingML: links and PAGEREF fields."""
-    widths = [700, 3405, 1250, 1500, 1650, 850]  # twips; 9355 in all (A4 text width)
+    widths = [650, 3450, 1150, 1700, 1600, 805]  # twips; 9355 in all (A4 text width)
     headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
