@@ -191,3 +191,12 @@ def test_bad_session_date_is_a_usage_error(runner, workspace_dir):
     assert result.exit_code == 2
     assert result.stderr.strip() == ("--date: '31.02.2023' is not a valid date (expected "
                                      "DD.MM.YYYY or YYYY-MM-DD)")
+
+
+def test_check_warns_about_a_misspelt_committee(runner, workspace_dir, write_record):
+    write_record("2023/b.yaml", SEED.replace("Bezirksvertretung Heepen", "Bezirksvertretung Hepen"))
+    write_record("2023/c.yaml", record_text(subject="Dritte"))
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 0, result.output
+    assert ("records/2023/b.yaml: warning: session.committee: 'Bezirksvertretung Hepen' looks "
+            "like 'Bezirksvertretung Heepen' (used by 2 record(s))") in result.stderr

@@ -175,6 +175,7 @@ def check(context: Context, paths) -> None:
     """Validate records, the registry and the templates without rendering anything."""
     from notices.build import FORMATS, check_templates, font_problems, template_kinds
     from notices.records import load_records
+    from notices.sessions import group_sessions
 
     def go():
         workspace = context.workspace()
@@ -185,6 +186,11 @@ def check(context: Context, paths) -> None:
         for result in results:
             if result.ok:
                 result.problems.extend(font_problems(workspace, result.notice))
+        # Misspelt committees and doubled agenda items, before they spoil a packet.
+        _, session_problems = group_sessions([r.notice for r in results if r.ok])
+        by_path = {r.path: r for r in results}
+        for problem in session_problems:
+            by_path[problem.path].problems.append(problem)
         return problems + request_problems, results
 
     problems, results = run_safely(context, go)
