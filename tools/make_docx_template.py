@@ -2,59 +2,97 @@
 
 The template is a user file: clerks open it in Word or LibreOffice and restyle it. This
 script documents how the shipped version was made and can regenerate it; after that,
-edits belong in Word, not here. It uses only named styles (so the output stays
-editable), A4 with German language settings, and docxtpl tags, each within one run:
+edits belong in Word, not here. What it sets up, and why:
 
-- ``{{ notice.… }}`` fields and ``{{ city }}``; ``{{p facts }}`` replaces its paragraph with
-  the facts (Sachverhalt), rendered by ``notices.render_docx`` in the styles below;
-- ``{% if not notice.session.public %}nicht öffentlich{% endif %}`` in the page header;
-- "Seite X von Y" from PAGE and NUMPAGES fields in the footer.
+- A4 with the margins of the PDF (2 cm top and right, 2.5 cm bottom and left), German
+  language (``de-DE`` in the styles' document defaults, so Word spell-checks German),
+  German decimal and list separators, no automatic hyphenation (the German dictionary
+  breaks common compounds wrongly; soft hyphens typed by the clerk still work).
+- Named styles only, never direct formatting, so that restyling one style restyles every
+  notice: Normal (Arial 11 pt; LibreOffice substitutes the metric-compatible Liberation
+  Sans), Title, Heading 2 (Anlass, Sachverhalt), Heading 3-5 (headings inside the facts),
+  Body Text (paragraphs of the facts), List Bullet/List Number 1-3 and List Continue 1-3,
+  Quote, Hyperlink, Strong, and the custom Notice Letterhead, Notice File Line, Notice
+  Session, Notice Subject, Notice Signature, Notice Code (preformatted text), Notice Table
+  Text (table cells), Inline Code, Ballot Box (the ☒ ☐ glyphs) and the table style Notice
+  Table (grid, bold shaded header row).
+- Real numbering definitions: one multi-level bulleted and one multi-level numbered list
+  in numbering.xml, bound to List Bullet and List Number; levels 1-3 are also bound to
+  List Bullet 2/3 and List Number 2/3, so Tab and Shift+Tab in Word move an item between
+  levels as clerks expect. ``notices.render_docx`` nests lists by level (w:ilvl) and
+  restarts each numbered list with a numbering instance of its own.
+- docxtpl tags, each within one run: ``{{ notice.… }}`` fields; ``{{ city }}`` in a
+  letterhead inside ``{%p if city %}``; ``{{p facts }}``, a paragraph that the facts
+  (Sachverhalt) replace; ``{% if not notice.session.public %}nicht öffentlich{% endif %}``
+  in the page header; "Seite X von Y" from PAGE and NUMPAGES fields in the footer.
 
-It also makes ``templates/sitzungsmappe.docx``, the cover sheet of a session packet.
+It also makes ``templates/sitzungsmappe.docx``, the cover sheet of a session packet, on
+the same base. The output is byte-reproducible (fixed zip timestamps and dates), so a
+regenerated template that did not change does not make every build re-render.
 
 Run: ``python tools/make_docx_template.py [TEMPLATES_FOLDER]``
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor, Twips
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "src/notices/skeleton/templates"
 FONT = "Arial"  # what clerks' Word has; LibreOffice maps it to metric-compatible Liberation Sans
-BOX_FONT = "Segoe UI Symbol"  # has ☐ ☒ on Windows; other systems substitute a font that has them
+MONO = "Courier New"  # likewise mapped to Liberation Mono
+# Segoe UI Symbol has ☐ and ☒ and ships with Windows; elsewhere Word and LibreOffice fall
+# back to a font that has the glyphs (LibreOffice: DejaVu Sans or OpenSymbol). Arial itself
+# lacks them, so leaving the boxes in the body font would mean a fallback everywhere.
+BOX_FONT = "Segoe UI Symbol"
+TEXT_WIDTH = Cm(21.0 - 2.5 - 2.0)
+LIST_INDENT = 397  # twips (0.7 cm) per list level; the marker hangs in it
+LIST_LEVELS = 9
+# Word's own bullets (Symbol •, Courier New o, Wingdings ▪), like the PDF's disc, circle
+# and square; numbers are 1. 2. 3. on every level, like the PDF.
+BULLETS = (("\uf0b7", "Symbol"), ("o", MONO), ("\uf0a7", "Wingdings"))
+BLACK = RGBColor(0, 0, 0)
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def set_font(style, name=FONT, size=None, bold=None, italic=None, color=RGBColor(0, 0, 0)):
-    font = style.font
-    font.name = name
+def set_font(style, name=FONT, size=None, bold=None, italic=None, color=BLACK):
+    """Give a style a concrete font instead of the theme's (clerks see "Arial", not "+Body")."""
     rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        rfonts.set(qn(attribute), name)
     for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(attribute), None)
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attribute), name)
     if size is not None:
-        font.size = Pt(size)
+        style.font.size = Pt(size)
     if bold is not None:
-        font.bold = bold
+        style.font.bold = bold
     if italic is not None:
-        font.italic = italic
+        style.font.italic = italic
     if color is not None:
-        font.color.rgb = color
+        style.font.color.rgb = color
+
+
+def get_style(document, name, kind=WD_STYLE_TYPE.PARAGRAPH, *, builtin=False):
+    styles = document.styles
+    if name in [s.name for s in styles]:
+        return styles[name]
+    return styles.add_style(name, kind, builtin=builtin)
 
 
 def paragraph_style(document, name, *, base="Normal", size=None, bold=None, italic=None,
                     before=None, after=None, keep_with_next=None, next_style=None):
     styles = document.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(
-        name, WD_STYLE_TYPE.PARAGRAPH)
+    style = get_style(document, name)
     style.base_style = styles[base] if base else None
     set_font(style, size=size, bold=bold, italic=italic)
     fmt = style.paragraph_format
@@ -70,35 +108,115 @@ def paragraph_style(document, name, *, base="Normal", size=None, bold=None, ital
     return style
 
 
-def character_style(document, name, *, font=FONT, color=None, underline=None):
-    styles = document.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(
-        name, WD_STYLE_TYPE.CHARACTER)
+def character_style(document, name, *, font=FONT, color=None, underline=None, builtin=False):
+    style = get_style(document, name, WD_STYLE_TYPE.CHARACTER, builtin=builtin)
     set_font(style, name=font, color=color)
     if underline is not None:
         style.font.underline = underline
     return style
 
 
-def remove_border(style):
-    ppr = style.element.get_or_add_pPr()
-    for border in ppr.findall(qn("w:pBdr")):
-        ppr.remove(border)
+def remove_children(element, *tags):
+    for tag in tags:
+        for child in element.findall(qn(tag)):
+            element.remove(child)
 
 
-def set_document_language(document, language="de-DE"):
+def set_document_defaults(document, language="de-DE"):
+    """Arial 11 pt and German for every run that no style overrides."""
     defaults = document.styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    remove_children(rpr, "w:rFonts")
+    rfonts = OxmlElement("w:rFonts")
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attribute), FONT)
+    rpr.insert(0, rfonts)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
     lang.set(qn("w:val"), language)
     lang.set(qn("w:eastAsia"), language)
-    # Word may not hyphenate on its own: German compounds break wrongly (see README).
+
+
+def set_german_settings(document):
+    """German separators and theme language; Word re-checks spelling on opening."""
     settings = document.settings.element
-    for old in settings.findall(qn("w:autoHyphenation")):
-        settings.remove(old)
+    # Word may not hyphenate on its own: German compounds break wrongly (see README).
+    remove_children(settings, "w:autoHyphenation", "w:proofState")
+    settings.find(qn("w:defaultTabStop")).set(qn("w:val"), "709")  # 1.25 cm, Word (de)
+    settings.find(qn("w:decimalSymbol")).set(qn("w:val"), ",")
+    settings.find(qn("w:listSeparator")).set(qn("w:val"), ";")
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    theme_lang.set(qn("w:val"), "de-DE")
+    theme_lang.attrib.pop(qn("w:eastAsia"), None)
+
+
+def drop_unused_parts(document):
+    """Remove python-docx's Word 2010 style copy and sample bibliography: dead weight per file."""
+    rels = document.part.rels
+    for rel_id, rel in list(rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml")):
+            del rels[rel_id]
+    package_rels = document.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):  # a picture of another document
+            del package_rels[rel_id]
+
+
+def _level_xml(level, *, ordered, style_id):
+    indent = LIST_INDENT * (level + 1)
+    if ordered:
+        marker = (f'<w:numFmt w:val="decimal"/>{style_id}'
+                  f'<w:lvlText w:val="%{level + 1}."/><w:lvlJc w:val="left"/>')
+        font = ""
+    else:
+        glyph, face = BULLETS[level % len(BULLETS)]
+        marker = (f'<w:numFmt w:val="bullet"/>{style_id}'
+                  f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>')
+        font = (f'<w:rPr><w:rFonts w:ascii="{face}" w:hAnsi="{face}" w:hint="default"/>'
+                "</w:rPr>")
+    return (f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/>{marker}'
+            f'<w:pPr><w:tabs><w:tab w:val="num" w:pos="{indent}"/></w:tabs>'
+            f'<w:ind w:left="{indent}" w:hanging="{LIST_INDENT}"/></w:pPr>{font}</w:lvl>')
+
+
+def define_numbering(document):
+    """One multi-level bullet and one multi-level number definition, bound to the list styles.
+
+    Replaces python-docx's nine single-level definitions: with them a nested item is a
+    different list, and Tab in Word does not indent it.
+    """
+    definitions = []
+    for abstract_id, (ordered, base, nsid) in enumerate(
+            ((False, "ListBullet", "4E4F5442"), (True, "ListNumber", "4E4F544E"))):
+        levels = []
+        for level in range(LIST_LEVELS):
+            style_id = base if level == 0 else f"{base}{level + 1}" if level < 3 else None
+            link = f'<w:pStyle w:val="{style_id}"/>' if style_id else ""
+            levels.append(_level_xml(level, ordered=ordered, style_id=link))
+        definitions.append(
+            f'<w:abstractNum w:abstractNumId="{abstract_id}"><w:nsid w:val="{nsid}"/>'
+            f'<w:multiLevelType w:val="hybridMultilevel"/>{"".join(levels)}</w:abstractNum>')
+    numbering = document.part.numbering_part
+    numbering._element = parse_xml(
+        f'<w:numbering xmlns:w="{W_NS}">{"".join(definitions)}'
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num></w:numbering>')
+    styles = document.styles
+    for num_id, base in ((1, "List Bullet"), (2, "List Number")):
+        for level in range(3):
+            style = styles[base if level == 0 else f"{base} {level + 1}"]
+            set_font(style)
+            num_pr = style.element.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = num_id
+            style.paragraph_format.space_after = Pt(3)
+    for level in range(3):  # a list item's second paragraph, aligned with the item's text
+        style = styles["List Continue" if level == 0 else f"List Continue {level + 1}"]
+        set_font(style)
+        style.paragraph_format.left_indent = Twips(LIST_INDENT * (level + 1))
+        style.paragraph_format.space_after = Pt(3)
 
 
 def add_field(paragraph, instruction):
@@ -121,15 +239,16 @@ def add_field(paragraph, instruction):
 
 
 def table_style(document):
+    """Notice Table: a grid with a bold, shaded header row (the table style's firstRow)."""
     styles = document.styles
     style = styles.add_style("Notice Table", WD_STYLE_TYPE.TABLE)
     style.base_style = styles["Table Grid"]
     set_font(style, size=10)
-    # A bold, shaded header row via the table style's firstRow condition.
     tbl_style_pr = OxmlElement("w:tblStylePr")
     tbl_style_pr.set(qn("w:type"), "firstRow")
     rpr = OxmlElement("w:rPr")
     rpr.append(OxmlElement("w:b"))
+    rpr.append(OxmlElement("w:bCs"))
     tbl_style_pr.append(rpr)
     tcpr = OxmlElement("w:tcPr")
     shading = OxmlElement("w:shd")
@@ -142,6 +261,32 @@ def table_style(document):
     return style
 
 
+def plain_title(style):
+    """Title without python-docx's blue rule, letter spacing and kerning: a bold line."""
+    ppr = style.element.get_or_add_pPr()
+    remove_children(ppr, "w:pBdr")
+    rpr = style.element.get_or_add_rPr()
+    remove_children(rpr, "w:spacing", "w:kern")
+    # Outline level 1, so that Word's navigation pane and a PDF export nest "Anlass" and
+    # "Sachverhalt" (Heading 2) under the title.
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "0")
+    ppr.append(outline)
+
+
+def themeless(document):
+    """Every paragraph and character style in Arial, not the theme's Calibri/Cambria."""
+    for style in document.styles:
+        if style.type not in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER):
+            continue
+        rpr = style.element.rPr
+        rfonts = rpr.rFonts if rpr is not None else None
+        if rfonts is not None and rfonts.get(qn("w:asciiTheme")) is not None:
+            set_font(style, color=None)
+        if style.name.startswith(("Heading", "Title", "Subtitle", "Quote", "Intense")):
+            set_font(style)  # black, not the theme's blue
+
+
 def base_document():
     """A4, German, the named styles and the header/footer that every template shares."""
     document = Document()
@@ -151,7 +296,10 @@ def base_document():
     section.left_margin, section.right_margin = Cm(2.5), Cm(2.0)
     section.header_distance, section.footer_distance = Cm(1.0), Cm(1.2)
 
-    set_document_language(document)
+    set_document_defaults(document)
+    set_german_settings(document)
+    drop_unused_parts(document)
+    themeless(document)
     styles = document.styles
     normal = styles["Normal"]
     set_font(normal, size=11)
@@ -160,7 +308,7 @@ def base_document():
 
     title = styles["Title"]
     set_font(title, size=16, bold=True)
-    remove_border(title)
+    plain_title(title)
     title.paragraph_format.space_after = Pt(12)
     for name, size, bold, italic, before, after in (
             ("Heading 2", 11, True, False, 14, 4), ("Heading 3", 11, True, False, 10, 3),
@@ -170,29 +318,44 @@ def base_document():
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
         style.paragraph_format.keep_with_next = True
-    for name in ("List Bullet", "List Bullet 2", "List Bullet 3", "List Number",
-                 "List Number 2", "List Number 3", "List Continue", "List Continue 2",
-                 "List Continue 3", "Quote", "Header", "Footer"):
-        set_font(styles[name])
-    styles["Quote"].paragraph_format.left_indent = Cm(1)
-    set_font(styles["Header"], size=9)
-    set_font(styles["Footer"], size=9)
+    body = styles["Body Text"]  # the facts' paragraphs (Word (de): "Textkörper")
+    set_font(body)
+    body.paragraph_format.space_after = Pt(6)
+    define_numbering(document)
+    quote = styles["Quote"]
+    set_font(quote, italic=True)
+    quote.paragraph_format.left_indent = Cm(1)
 
     paragraph_style(document, "Notice Letterhead", bold=True, after=12)
     paragraph_style(document, "Notice File Line", after=18)
     paragraph_style(document, "Notice Session", after=4)
     paragraph_style(document, "Notice Subject", bold=True, after=6)
     paragraph_style(document, "Notice Signature", before=30)
-    paragraph_style(document, "Notice Code", after=6)
-    set_font(styles["Notice Code"], name="Courier New", size=10)
+    # Cell text: tighter than body text. A paragraph style, because Word lets the Normal
+    # style win over a table style's paragraph and font settings.
+    cell = paragraph_style(document, "Notice Table Text", size=10, before=2, after=2)
+    cell.paragraph_format.line_spacing = 1.0
+    code = paragraph_style(document, "Notice Code", after=6)
+    set_font(code, name=MONO, size=10)
+    code.paragraph_format.line_spacing = 1.0
     character_style(document, "Ballot Box", font=BOX_FONT)
-    character_style(document, "Hyperlink", color=RGBColor(0x1A, 0x4C, 0x8B), underline=True)
-    character_style(document, "Inline Code", font="Courier New")
+    # Hyperlink is a built-in style of Word: marked as such, Word does not add a second one.
+    hyperlink = character_style(document, "Hyperlink", color=RGBColor(0x1A, 0x4C, 0x8B),
+                                underline=True, builtin=True)
+    hyperlink.priority = 99
+    hyperlink.unhide_when_used = True
+    character_style(document, "Inline Code", font=MONO)
     table_style(document)
 
     # --- header and footer ---
-    styles["Header"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    styles["Footer"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for name in ("Header", "Footer"):
+        style = styles[name]
+        set_font(style, size=9)
+        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        tabs = style.paragraph_format.tab_stops
+        tabs.clear_all()  # python-docx's stops are for US Letter
+        tabs.add_tab_stop(TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER)
+        tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     header = section.header.paragraphs[0]
     header.style = styles["Header"]
     header.add_run("{% if not notice.session.public %}")
@@ -209,27 +372,16 @@ def base_document():
 
 
 def finish(document, output: Path, title: str, comments: str) -> None:
-    # python-docx's default package carries a thumbnail of another document: drop it.
-    package_rels = document.part.package.rels
-    for rel_id, rel in list(package_rels.items()):
-        if rel.reltype.endswith("/thumbnail"):
-            del package_rels[rel_id]
-
     core = document.core_properties
     core.title = title
     core.author = "notices"
     core.comments = comments
     core.language = "de-DE"
     core.revision = 1
-    import datetime as dt
-
     core.created = core.modified = dt.datetime(2024, 1, 1)
     core.last_modified_by = "notices"
     # Same script, same bytes: a regenerated template must not look like a changed one
     # (that would make every build re-render everything).
-    import io
-    import zipfile
-
     from notices.render_docx import reproducible_zip
 
     buffer = io.BytesIO()
@@ -240,9 +392,9 @@ def finish(document, output: Path, title: str, comments: str) -> None:
 
 
 def build(output: Path) -> None:
-    """The template of a Mitteilung."""
+    """The template of a Mitteilung, in the order of the reference notice."""
     document = base_document()
-    body = document.add_paragraph("{%p if city %}")
+    document.add_paragraph("{%p if city %}")
     document.add_paragraph("{{ city }}", style="Notice Letterhead")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph(
@@ -262,9 +414,8 @@ def build(output: Path) -> None:
     document.add_paragraph("Anlass:", style="Heading 2")
     document.add_paragraph("{{ notice.subject }}", style="Notice Subject")
     document.add_paragraph("Sachverhalt:", style="Heading 2")
-    document.add_paragraph("{{p facts }}")
+    document.add_paragraph("{{p facts }}", style="Body Text")
     document.add_paragraph("gez. {{ notice.signatory }}", style="Notice Signature")
-    del body
     finish(document, output, "Mitteilung", "Template of a Mitteilung for notices (docxtpl tags).")
 
 

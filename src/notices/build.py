@@ -364,7 +364,7 @@ def check_templates(workspace: Workspace, kinds: set[str], formats: tuple[str, .
                             raise TemplateError(Problem(
                                 f"templates/{kind}.docx", "missing (every kind needs a Word "
                                 f"template beside templates/{kind}.html)"))
-                        DocxRenderer(path, display_name=f"templates/{kind}.docx").render(
+                        DocxRenderer(path, display_name=f"templates/{kind}.docx").check(
                             probe, city=workspace.config.city)
             except NoticesError as error:
                 problems.extend(p for p in error.problems if p not in problems)
