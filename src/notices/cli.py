@@ -127,7 +127,7 @@ def build(context: Context, paths, formats, force, prune, jobs, pdf_variant, qui
     from notices.build import BuildOptions, build as run_build
     from notices.config import PDF_VARIANTS
     from notices.progress import Progress
-    from notices.render_pdf import fast_subsetter_available
+    from notices.fonts import fast_subsetter_available
 
     chosen = _formats(formats)
     if pdf_variant is not None and pdf_variant not in PDF_VARIANTS:

@@ -86,3 +86,14 @@ def missing_characters(text: str, covered: frozenset[int]) -> list[str]:
             continue
         seen.setdefault(char, None)
     return list(seen)
+
+
+def fast_subsetter_available() -> bool:
+    """Whether HarfBuzz's subsetter (libharfbuzz-subset0) is there for WeasyPrint to use.
+
+    Lives here, not beside the PDF renderer, so that asking does not import WeasyPrint
+    (a second of start-up that a build with nothing to render should not pay).
+    """
+    import ctypes.util
+
+    return ctypes.util.find_library("harfbuzz-subset") is not None

@@ -110,9 +110,3 @@ class PdfRenderer:
             raise RenderError(Problem(f"templates/{self.template_name}",
                                       f"WeasyPrint failed: {one_line(error)}")) from error
 
-
-def fast_subsetter_available() -> bool:
-    """Whether HarfBuzz's subsetter (libharfbuzz-subset0) is there for WeasyPrint to use."""
-    import ctypes.util
-
-    return ctypes.util.find_library("harfbuzz-subset") is not None
