@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, record_text
+from conftest import SEED, pdf_text, record_text
 from notices.build import BUILT, FAILED, KEPT, UP_TO_DATE, BuildOptions, OutputLock, build
 from notices.config import open_workspace
 from notices.errors import BuildLockedError
@@ -91,10 +91,19 @@ def test_edited_output_is_kept_until_force(three):
     (three / "records/2023/b.yaml").write_text(record_text(subject="Neu"))
     report = do_build(three)
     record = next(r for r in report.records if r.path == "records/2023/b.yaml")
-    assert record.status == KEPT
+    # The PDF is rebuilt, the edited Word file is left: the record counts as built.
+    assert (record.status, record.outputs, record.kept_outputs) == (
+        BUILT, ["2023/b.pdf"], ["2023/b.docx"])
+    assert "built 1," in report.summary() and "kept 1 edited" in report.summary()
     assert any(p.format() == "output/2023/b.docx: warning: was changed after notices wrote "
                "it; kept it (use --force to overwrite it)" for p in record.problems)
     assert docx.read_bytes() == edited
+    assert "Neu" in pdf_text(three / "output/2023/b.pdf")
+    # Asked for the Word file only, nothing new is written: the record is "kept".
+    (three / "records/2023/b.yaml").write_text(record_text(subject="Neuer"))
+    report = do_build(three, formats=("docx",))
+    record = next(r for r in report.records if r.path == "records/2023/b.yaml")
+    assert (record.status, record.outputs) == (KEPT, [])
     do_build(three, force=True)
     assert docx.read_bytes() != edited
 
@@ -297,3 +306,14 @@ def test_disk_full_fails_per_record_and_keeps_earlier_outputs(three):
 
     assert verify_outputs(three / "output").clean
     assert statuses(do_build(three))["records/2023/b.yaml"] == BUILT  # recovers
+
+
+def test_outputs_deleted_with_their_record_are_forgotten(three):
+    do_build(three)
+    (three / "records/2023/c.yaml").unlink()
+    (three / "output/2023/c.pdf").unlink()
+    report = do_build(three)
+    assert report.orphaned == ["2023/c.docx"]  # the PDF is gone: nothing to prune
+    (three / "output/2023/c.docx").unlink()
+    report = do_build(three)
+    assert report.orphaned == [] and "orphaned" not in report.summary()

@@ -200,3 +200,57 @@ def test_check_warns_about_a_misspelt_committee(runner, workspace_dir, write_rec
     assert result.exit_code == 0, result.output
     assert ("records/2023/b.yaml: warning: session.committee: 'Bezirksvertretung Hepen' looks "
             "like 'Bezirksvertretung Heepen' (used by 2 record(s))") in result.stderr
+
+
+def test_relative_workspace_with_relative_paths(runner, workspace_dir, write_record, monkeypatch):
+    write_record("2024/a.yaml", SEED)
+    monkeypatch.chdir(workspace_dir.parent)
+    result = runner.invoke(main, ["-C", workspace_dir.name, "build", "--jobs", "1",
+                                  "records/2024"])
+    assert result.exit_code == 0, result.output
+    assert "built 1, up to date 0, failed 0" in result.stderr
+    assert (workspace_dir / "output/2024/a.pdf").is_file()
+
+
+def test_a_too_long_file_name_fails_alone(runner, workspace_dir, write_record):
+    long_name = "a" * 251 + ".yml"  # a legal name; its outputs' names would not be
+    write_record(f"2024/{long_name}", SEED)
+    write_record("2024/gut.yaml", record_text(subject="Gut"))
+    for command in (["check"], ["build", "--jobs", "1"]):
+        result = run(runner, workspace_dir, *command)
+        assert result.exit_code == 1
+        assert (f"records/2024/{long_name}: the file name is too long for its outputs "
+                "(251 bytes before the extension; at most 250): shorten it"
+                ) in result.stderr.splitlines()
+        assert "internal error" not in result.output
+    assert (workspace_dir / "output/2024/gut.pdf").is_file()
+
+
+def test_records_in_the_reserved_sessions_folder_are_refused(runner, workspace_dir,
+                                                             write_record):
+    write_record("sessions/2023-04-20_bezirksvertretung-heepen.yaml", SEED)
+    for paths in ([], ["records/sessions"]):
+        result = run(runner, workspace_dir, "build", "--jobs", "1", *paths)
+        assert result.exit_code == 1
+        assert ("records/sessions/2023-04-20_bezirksvertretung-heepen.yaml: records/sessions/ "
+                "is reserved for session packets (output/sessions/); move the record to "
+                "another folder") in result.stderr.splitlines()
+    assert not (workspace_dir / "output/sessions").exists()
+
+
+def test_record_suffixes_in_any_case_and_utf16(runner, workspace_dir, write_record):
+    write_record("2024/GROSS.YAML", SEED)
+    write_record("2024/utf16.yaml", SEED.encode("utf-16"))
+    result = run(runner, workspace_dir, "check", "records/2024")
+    assert result.exit_code == 1
+    assert "records/2024/utf16.yaml: is UTF-16 text (as Windows Notepad saves 'Unicode'); " \
+        "save it as UTF-8" in result.stderr.splitlines()
+    assert "checked 2 records: 1 with errors" in result.stderr
+
+
+def test_init_where_it_cannot_write(runner, tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = runner.invoke(main, ["init", str(tmp_path / "file" / "ws")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{tmp_path}/file/ws: cannot create the workspace here: ")
+    assert "internal error" not in result.output

@@ -227,3 +227,54 @@ def test_packets_survive_a_normal_build_and_verify(runner, packets, session_work
     assert packets[0].with_suffix(".pdf").exists()
     result = run(runner, session_workspace, "verify")
     assert result.exit_code == 0, result.output
+
+
+def test_two_spellings_of_one_committee_do_not_share_a_packet(runner, workspace_dir,
+                                                              write_record):
+    write_record("a.yaml", SEED.replace("Bezirksvertretung Heepen",
+                                        "Ausschuss für Umwelt/Klimaschutz"))
+    write_record("b.yaml", SEED.replace("Bezirksvertretung Heepen",
+                                        "Ausschuß für Umwelt/Klimaschutz"))
+    for spelling, other, record in (("Ausschuss", "Ausschuß", "b"),
+                                    ("Ausschuß", "Ausschuss", "a")):
+        result = run(runner, workspace_dir, "session", "--committee",
+                     f"{spelling} für Umwelt/Klimaschutz", "--date", "20.04.2023")
+        assert result.exit_code == 1
+        assert (f"session: the committee '{spelling} für Umwelt/Klimaschutz' and "
+                f"'{other} für Umwelt/Klimaschutz' (records/{record}.yaml) on 20.04.2023 would "
+                "share the packet output/sessions/2023-04-20_"
+                "ausschuss-fuer-umwelt-klimaschutz.*; spell the committee the same way in all "
+                "their records") in result.stderr.splitlines()
+    assert not (workspace_dir / "output" / "sessions").exists()
+
+
+def test_a_session_whose_only_notice_is_broken(runner, workspace_dir, write_record):
+    (workspace_dir / "records/2023/baumheide.yaml").unlink()
+    write_record("kaputt.yaml", SEED.replace("date: 18.04.2023", "date: 32.03.2023"))
+    result = run(runner, workspace_dir, "session", "--committee", SESSION,
+                 "--date", "20.04.2023")
+    assert result.exit_code == 1
+    assert "records/kaputt.yaml:4: date: '32.03.2023' is not a valid date" in result.stderr
+    assert ("records/kaputt.yaml: may belong to Bezirksvertretung Heepen am 20.04.2023 but "
+            "has errors; no packet is written until it is fixed") in result.stderr
+    assert "no notices for" not in result.stderr
+
+
+def test_sessions_listing_reports_broken_records(runner, session_workspace, write_record):
+    write_record("kaputt.yaml", SEED.replace("date: 18.04.2023", "date: 32.03.2023"))
+    result = run(runner, session_workspace, "sessions")
+    assert result.exit_code == 1
+    assert "records/kaputt.yaml:4: date: '32.03.2023' is not a valid date" in result.stderr
+    assert f"20.04.2023\t{SESSION}\t4\t1" in result.stdout.splitlines()
+
+
+def test_a_session_without_public_notices_has_no_public_packet(runner, workspace_dir):
+    record = workspace_dir / "records/2023/baumheide.yaml"
+    record.write_text(record.read_text().replace("public: true", "public: false"))
+    result = run(runner, workspace_dir, "session", "--committee", SESSION,
+                 "--date", "20.04.2023", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    assert ("session: warning: Bezirksvertretung Heepen am 20.04.2023 has no public notices: "
+            "no public packet is written") in result.stderr.splitlines()
+    assert sorted(p.name for p in (workspace_dir / "output/sessions").iterdir()) == [
+        "2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf"]

@@ -55,12 +55,14 @@ class RecordReport:
     outputs: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stale_outputs: list[str] = field(default_factory=list)  # old outputs kept after a failure
+    kept_outputs: list[str] = field(default_factory=list)  # edited by hand, left alone
 
     def as_json(self) -> dict:
         return {
             "path": self.path, "status": self.status,
             "outputs": [f"output/{o}" for o in self.outputs],
             "stale_outputs": [f"output/{o}" for o in self.stale_outputs],
+            "kept_outputs": [f"output/{o}" for o in self.kept_outputs],
             "errors": [p.format() for p in self.problems if p.is_error],
             "warnings": [p.format() for p in self.problems if not p.is_error],
         }
@@ -85,8 +87,9 @@ class BuildReport:
     def summary(self) -> str:
         parts = [f"built {self.count(BUILT)}", f"up to date {self.count(UP_TO_DATE)}",
                  f"failed {self.count(FAILED)}"]
-        if self.count(KEPT):
-            parts.append(f"kept {self.count(KEPT)} edited")
+        kept = sum(1 for r in self.records if r.kept_outputs)
+        if kept:
+            parts.append(f"kept {kept} edited")
         stale = sum(1 for r in self.records if r.stale_outputs)
         if stale:
             parts.append(f"stale {stale}")
@@ -585,21 +588,20 @@ def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes
         relative = f"{candidate.stem}.{fmt}"
         target = workspace.output_dir / relative
         entry = state.outputs.get(relative)
-        if target.exists() and not options.force:
-            new_sha = hashlib.sha256(data).hexdigest()
-            if entry is not None and not _unchanged(target, entry):
-                record.status = KEPT
-                record.problems.append(Problem(
-                    f"output/{relative}", "was changed after notices wrote it; kept it "
-                    "(use --force to overwrite it)", severity=Severity.WARNING))
-                continue
-            if entry is None and file_sha256(target) != new_sha:
-                record.status = KEPT
-                record.problems.append(Problem(
-                    f"output/{relative}", "exists but was not written by notices; kept it "
-                    "(use --force to overwrite it)", severity=Severity.WARNING))
-                continue
         try:
+            if target.exists() and not options.force:
+                new_sha = hashlib.sha256(data).hexdigest()
+                reason = None
+                if entry is not None and not _unchanged(target, entry):
+                    reason = "was changed after notices wrote it"
+                elif entry is None and file_sha256(target) != new_sha:
+                    reason = "exists but was not written by notices"
+                if reason:
+                    record.kept_outputs.append(relative)
+                    record.problems.append(Problem(
+                        f"output/{relative}", f"{reason}; kept it (use --force to overwrite "
+                        "it)", severity=Severity.WARNING))
+                    continue
             written = writer.write(relative, data)
         except OSError as error:
             record.status = FAILED
@@ -621,6 +623,8 @@ def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes
                                            f"state could not be updated: {error}"))
             continue
         record.outputs.append(relative)
+    if record.status != FAILED and record.kept_outputs and not record.outputs:
+        record.status = KEPT  # nothing new written: every output was edited by hand
     if record.status != FAILED:
         try:
             state.record_deps(candidate.path, outcome["kind"],
@@ -637,6 +641,10 @@ def _handle_removed(workspace, state, writer, report, present: set[str], *, prun
                      if e.record not in present and not e.record.startswith(SESSION_PREFIX))
     for relative, entry in orphans:
         target = workspace.output_dir / relative
+        if not os.path.lexists(target):
+            # Record and output are both gone (deleted by hand): nothing left to prune.
+            state.forget_output(relative)
+            continue
         if not prune:
             report.orphaned.append(relative)
             continue

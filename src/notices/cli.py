@@ -60,7 +60,10 @@ def run_safely(context: Context, function):
 def parse_paths(context: Context, paths: tuple[str, ...]) -> list[Path] | None:
     if not paths:
         return None
-    return [Path(p) if Path(p).is_absolute() else context.directory / p for p in paths]
+    # Relative to the workspace (-C DIR), made absolute here so that nothing downstream
+    # joins DIR twice when DIR is itself relative.
+    base = context.directory.absolute()
+    return [Path(p) if Path(p).is_absolute() else base / p for p in paths]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

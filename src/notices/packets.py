@@ -65,7 +65,9 @@ def find_sessions(workspace: Workspace) -> tuple[dict[SessionKey, Session], list
     results, problems = load_records(workspace, known_kinds=template_kinds(workspace))
     notices = [r.notice for r in results if r.ok]
     sessions, session_problems = group_sessions(notices)
-    return sessions, problems + session_problems
+    # A record that cannot be read belongs to no session: say so, or the counts mislead.
+    broken = [p for r in results if not r.ok for p in r.problems if p.is_error]
+    return sessions, problems + broken + session_problems
 
 
 def parse_session_date(text: str) -> dt.date:
@@ -89,14 +91,27 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
         members = {n.path for n in sessions.get(key, Session(key)).notices}
         report.problems.extend(p for p in session_problems
                                if p.path in members or p.field == "session.committee")
-        if key not in sessions:
-            raise SessionNotFound(Problem("session", _no_session_message(key, sessions)))
-        session = sessions[key]
         suspects = [r for r in results if not r.ok and _may_belong(r.source, key)]
         for suspect in suspects:
             report.problems.extend(p for p in suspect.problems if p.is_error)
             report.problems.append(Problem(suspect.path, f"may belong to {key} but has "
                                            "errors; no packet is written until it is fixed"))
+        if key not in sessions:
+            if suspects:
+                report.failed = True
+                return report
+            raise SessionNotFound(Problem("session", _no_session_message(key, sessions)))
+        session = sessions[key]
+        namesakes = [k for k in sessions if k != key and k.slug == key.slug]
+        if namesakes:
+            # Both would be written to the same output/sessions/ files, one over the other.
+            others = "; ".join(
+                f"{k.committee!r} ({', '.join(n.path for n in sessions[k].notices[:3])})"
+                for k in namesakes)
+            raise NoticesError(Problem("session", f"the committee {key.committee!r} and {others} "
+                                       f"on {format_date(key.date)} would share the packet "
+                                       f"output/sessions/{key.slug}.*; spell the committee the "
+                                       "same way in all their records"))
         # Bring the single notices up to date first, and learn whether any fails.
         build_report = build_locked(workspace, [workspace.root / n.path for n in
                                                 session.notices], options=options)
@@ -163,7 +178,13 @@ def _write_packets(workspace: Workspace, session: Session, options: BuildOptions
     state = BuildState(workspace.output_dir)
     writer = OutputWriter(workspace.output_dir)
     try:
-        parts = [(PUBLIC_PART, True, session.public)]
+        parts = []
+        if session.public:
+            parts.append((PUBLIC_PART, True, session.public))
+        else:
+            report.problems.append(Problem("session", f"{session.key} has no public notices: "
+                                           "no public packet is written",
+                                           severity=Severity.WARNING))
         if session.non_public:
             parts.append((NON_PUBLIC_PART, False, session.non_public))
         for part, public, notices in parts:

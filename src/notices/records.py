@@ -22,6 +22,7 @@ from notices.errors import Problem, Severity
 from notices.yaml_source import Mapping, Scalar, Sequence, Value, parse_yaml
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".md")
+MAX_STEM_BYTES = 250  # + ".docx" stays within the 255 bytes of a file name
 RESERVED_DIRS = ("sessions",)  # records/sessions/ belongs to the session packets
 DEFAULT_KIND = "mitteilung"
 
@@ -136,18 +137,31 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
         if real.is_dir():
             for dirpath, dirnames, filenames in os.walk(target):
                 here = Path(dirpath)
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not d.startswith((".", "_"))
-                    and not (here == workspace.records_dir and d in RESERVED_DIRS))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
                 for name in filenames:
-                    if name.endswith(RECORD_SUFFIXES) and not name.startswith((".", "_")):
+                    if is_record_name(name) and not name.startswith((".", "_")):
                         found.add(Path(os.path.abspath(here / name)))
-        elif target.suffix in RECORD_SUFFIXES:
+        elif is_record_name(target.name):
             found.add(Path(os.path.abspath(target)))
         else:
             problems.append(Problem(shown, "is not a record (expected .yaml, .yml or .md)"))
-    return sorted(found), problems
+    kept = set()
+    for path in found:
+        relative = Path(os.path.relpath(path, workspace.records_dir))
+        if relative.parts[0] in RESERVED_DIRS:
+            # Its outputs would land in output/sessions/ among the packets, and the two
+            # would overwrite each other.
+            problems.append(Problem(workspace.relative(path), f"records/{relative.parts[0]}/ "
+                                    "is reserved for session packets (output/sessions/); "
+                                    "move the record to another folder"))
+        else:
+            kept.add(path)
+    return sorted(kept), problems
+
+
+def is_record_name(name: str) -> bool:
+    """``x.yaml``, ``x.yml`` or ``x.md``, in any letter case (``X.MD`` from Windows too)."""
+    return name.lower().endswith(RECORD_SUFFIXES)
 
 
 def load_records(workspace: Workspace, paths: list[Path] | None = None, *,
@@ -189,6 +203,13 @@ def load_record(workspace: Workspace, source: Path, *, known_kinds: set[str] | N
         problems.append(Problem(shown, "is not inside records/ (it is a link to a file "
                                 "elsewhere); records must lie under records/"))
         return result
+    stem = Path(shown).stem
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        # Its outputs (x.docx, x.pdf) would exceed the 255 bytes a file name may have.
+        problems.append(Problem(shown, f"the file name is too long for its outputs "
+                                f"({len(stem.encode('utf-8'))} bytes before the extension; "
+                                f"at most {MAX_STEM_BYTES}): shorten it"))
+        return result
     limit = workspace.config.limits.max_record_bytes
     try:
         size = real.stat().st_size
@@ -206,9 +227,17 @@ def load_record(workspace: Workspace, source: Path, *, known_kinds: set[str] | N
         return result
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(Problem(shown, "is UTF-16 text (as Windows Notepad saves 'Unicode'); "
+                                "save it as UTF-8"))
+        return result
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
+        if b"\x00" in raw[:4096]:
+            problems.append(Problem(shown, "is not a text file (binary data); a record is "
+                                    "UTF-8 text"))
+            return result
         line = raw[: error.start].count(b"\n") + 1
         problems.append(Problem(
             shown, f"is not UTF-8 text (byte 0x{raw[error.start]:02x} at line {line}; perhaps "
@@ -218,7 +247,7 @@ def load_record(workspace: Workspace, source: Path, *, known_kinds: set[str] | N
     body_source: str | None = None
     body_line = body_offset = 0
     yaml_text = masked
-    if source.suffix == ".md":
+    if source.suffix.lower() == ".md":
         split = _split_front_matter(masked)
         if split is None:
             problems.append(Problem(shown, "a Markdown record must begin with YAML front matter "

@@ -29,16 +29,21 @@ def init_workspace(target: Path) -> list[Path]:
     if existing:
         raise WorkspaceError(Problem(str(target), f"already holds {', '.join(existing)}; "
                                      "choose an empty or new folder"))
-    target.mkdir(parents=True, exist_ok=True)
     created = []
-    for name in SKELETON_ITEMS:
-        item = source / name
-        if item.is_dir():
-            shutil.copytree(item, target / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(item, target / name)
-        created.append(target / name)
-    (target / "output").mkdir(exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in SKELETON_ITEMS:
+            item = source / name
+            if item.is_dir():
+                shutil.copytree(item, target / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(item, target / name)
+            created.append(target / name)
+        (target / "output").mkdir(exist_ok=True)
+    except (OSError, shutil.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise WorkspaceError(Problem(str(target), f"cannot create the workspace here: {reason}"
+                                     )) from None
     created.append(target / "output")
     return created
