@@ -111,3 +111,25 @@ def test_check_reports_a_broken_word_template(runner, workspace_dir):
     assert line.startswith("templates/mitteilung.docx:")
     assert "has no attribute 'unterschrift'" in line
     assert 'in paragraph "gez. {{ notice.unterschrift }}"' in line
+
+
+def test_lists_nested_too_deep_keep_their_text(workspace_dir, write_record):
+    nested = "\n".join("  " * depth + f"- Ebene{depth}" for depth in range(40))
+    record = build_one(workspace_dir, write_record, facts(nested))
+    assert record.status == "built", [str(p) for p in record.problems]
+    warnings = [p.format() for p in record.problems]
+    assert any("facts: lists or quotes nested more than nine levels deep: the deeper lines "
+               "are shown as plain text" in line for line in warnings), warnings
+    out = workspace_dir / "output" / "x"
+    for extracted in (pdf_text(out.with_suffix(".pdf")), docx_text(out.with_suffix(".docx"))):
+        assert all(f"Ebene{depth}" in extracted for depth in range(40)), extracted
+
+
+def test_ordered_list_continues_after_a_paragraph_in_both_formats(workspace_dir, write_record):
+    text = facts("1. Planung beauftragen\n2. Mittel bereitstellen\n\nZu Punkt 2 ein Satz.\n\n"
+                 "3. Bürgerbeteiligung durchführen\n4. Bericht im Herbst")
+    build_one(workspace_dir, write_record, text)
+    pdf = pdf_text(workspace_dir / "output" / "x.pdf")
+    assert "3. Bürgerbeteiligung durchführen" in pdf and "4. Bericht im Herbst" in pdf
+    numbering = zipfile.ZipFile(workspace_dir / "output" / "x.docx").read("word/numbering.xml")
+    assert b'<w:startOverride w:val="3"/>' in numbering

@@ -181,7 +181,41 @@ def _make_parser() -> MarkdownIt:
     # prints their source; we want every link and image to reach our own checks instead,
     # which show its text (or alt text) and warn.
     md.validateLink = lambda url: True
+    _keep_deeply_nested_text(md)
     return md
+
+
+NESTED_TEXT_ENV = "notices_flattened"  # lines whose nesting was too deep, in the parse env
+
+
+def _keep_deeply_nested_text(md: MarkdownIt) -> None:
+    """Past ``maxNesting`` (about nine list levels), keep the text as a plain paragraph.
+
+    markdown-it guards its recursion by skipping whatever is nested deeper, silently;
+    a clerk's text must never vanish, so the deeper lines become one paragraph as typed
+    and the line is noted in the parse environment for a warning.
+    """
+    original = md.block.tokenize
+    limit = md.options.maxNesting
+
+    def tokenize(state, start_line: int, end_line: int) -> None:
+        if state.level < limit:
+            return original(state, start_line, end_line)
+        line = start_line
+        while line < end_line and (state.isEmpty(line)
+                                   or state.sCount[line] >= state.blkIndent):
+            line += 1
+        text = state.getLines(start_line, line, state.blkIndent, False).strip()
+        if text:
+            opening = state.push("paragraph_open", "p", 1)
+            opening.map = [start_line, line]
+            inline = state.push("inline", "", 0)
+            inline.content, inline.map, inline.children = text, [start_line, line], []
+            state.push("paragraph_close", "p", -1)
+            state.env.setdefault(NESTED_TEXT_ENV, []).append(start_line)
+        state.line = line
+
+    md.block.tokenize = tokenize
 
 
 _PARSER = _make_parser()
@@ -203,8 +237,13 @@ def parse_markdown(
     resolving symlinks; without those roots every image shows its alt text.
     """
     context = _Context(base_dir, records_root)
-    tokens = _PARSER.parse(source)
+    env: dict = {}
+    tokens = _PARSER.parse(source, env)
     blocks, _ = _parse_blocks(tokens, 0, None, context)
+    if env.get(NESTED_TEXT_ENV):
+        context.issues.append(ContentIssue(
+            "lists or quotes nested more than nine levels deep: the deeper lines are shown "
+            "as plain text", env[NESTED_TEXT_ENV][0]))
     return Document(tuple(blocks)), context.issues
 
 

@@ -28,7 +28,9 @@ def _block(block) -> Markup:
     if isinstance(block, c.BulletList):
         return Markup("<ul>{}</ul>").format(Markup("").join(_item(i) for i in block.items))
     if isinstance(block, c.OrderedList):
-        start = Markup(f' start="{int(block.start)}"') if block.start != 1 else Markup("")
+        # WeasyPrint ignores the start attribute; the counter-reset says the same to it.
+        start = Markup(f' start="{int(block.start)}" style="counter-reset: list-item '
+                       f'{int(block.start) - 1}"') if block.start != 1 else Markup("")
         return Markup("<ol{}>{}</ol>").format(start,
                                                Markup("").join(_item(i) for i in block.items))
     if isinstance(block, c.Table):
