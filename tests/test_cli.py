@@ -111,7 +111,7 @@ def test_check_reports_and_renders_nothing(runner, workspace_dir, write_record):
 def test_check_clean(runner, workspace_dir):
     result = run(runner, workspace_dir, "check")
     assert result.exit_code == 0, result.output
-    assert "checked 1 records: 0 with errors" in result.stderr
+    assert "checked 1 record: 0 with errors" in result.stderr
 
 
 def test_template_with_unknown_field_stops_build_before_rendering(runner, workspace_dir):
@@ -141,7 +141,7 @@ def test_verify(runner, workspace_dir):
     assert run(runner, workspace_dir, "build").exit_code == 0
     result = run(runner, workspace_dir, "verify")
     assert result.exit_code == 0, result.output
-    assert "verified 2 outputs: 0 missing, 0 changed, 0 unknown" in result.stderr
+    assert "verified 2 outputs: 2 intact, 0 missing, 0 changed, 0 unknown" in result.stderr
     pdf = workspace_dir / "output/2023/baumheide.pdf"
     pdf.write_bytes(pdf.read_bytes() + b"%edited")
     (workspace_dir / "output/2023/baumheide.docx").unlink()
@@ -151,6 +151,8 @@ def test_verify(runner, workspace_dir):
     assert result.stdout.splitlines() == ["missing\toutput/2023/baumheide.docx",
                                           "changed\toutput/2023/baumheide.pdf",
                                           "unknown\toutput/2023/stray.txt"]
+    assert ("verified 2 outputs: 0 intact, 1 missing, 1 changed, 1 unknown"
+            in result.stderr.splitlines())
 
 
 def test_json_report(runner, workspace_dir, write_record):

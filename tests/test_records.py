@@ -252,3 +252,29 @@ def test_names_with_spaces_umlauts_and_dots(workspace, write_record):
     result = load_record(workspace, path, known_kinds={"mitteilung"})
     assert result.ok
     assert result.notice.output_stem == "Gemeinde Süd/x v2.1"
+
+
+def test_direction_overrides_are_removed_with_a_warning(workspace, write_record):
+    text = record_text(subject='"Rechnung \u202egnunhceR\u202c Ende"').replace(
+        "Das Quartiersmanagement", "Das \u2066Quartiers\u2069management")
+    result = load(workspace, write_record, text)
+    assert result.ok, messages(result)
+    assert result.notice.subject == "Rechnung gnunhceR Ende"
+    found = messages(result)
+    assert any(m.endswith("subject: removed text-direction controls (U+202C, U+202E) that "
+                          "would show the text in another order than it was typed")
+               for m in found), found
+    assert any("facts: removed text-direction controls (U+2066, U+2069)" in m for m in found)
+
+
+def test_kind_in_the_wrong_case_gets_a_hint(workspace, write_record):
+    result = load(workspace, write_record, SEED.replace("kind: mitteilung", "kind: Mitteilung"))
+    assert any(m.endswith("kind: unknown kind 'Mitteilung' (templates exist for: mitteilung); "
+                          "did you mean 'mitteilung'? kinds are lower case")
+               for m in messages(result)), messages(result)
+
+
+def test_public_yes_and_no(workspace, write_record):
+    for word, public in (("yes", True), ("no", False)):
+        result = load(workspace, write_record, SEED.replace("public: true", f"public: {word}"))
+        assert result.ok and result.notice.session.public is public, messages(result)

@@ -32,6 +32,10 @@ class Context:
         return open_workspace(self.directory)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def emit(problem: Problem | str) -> None:
     click.echo(problem.format() if isinstance(problem, Problem) else problem, err=True)
 
@@ -204,7 +208,7 @@ def check(context: Context, paths) -> None:
         for problem in result.problems:
             emit(problem)
         bad += not result.ok
-    emit(f"checked {len(results)} records: {bad} with errors")
+    emit(f"checked {plural(len(results), 'record')}: {bad} with errors")
     sys.exit(EXIT_PROBLEM if bad or any(p.is_error for p in problems) else 0)
 
 
@@ -219,8 +223,10 @@ def verify(context: Context) -> None:
                          ("unknown", report.unknown)):
         for path in paths:
             click.echo(f"{label}\toutput/{path}")
-    emit(f"verified {len(report.ok)} outputs: {len(report.missing)} missing, "
-         f"{len(report.changed)} changed, {len(report.unknown)} unknown")
+    checked = len(report.ok) + len(report.missing) + len(report.changed)
+    emit(f"verified {plural(checked, 'output')}: {len(report.ok)} intact, "
+         f"{len(report.missing)} missing, {len(report.changed)} changed, "
+         f"{len(report.unknown)} unknown")
     sys.exit(0 if report.clean else EXIT_PROBLEM)
 
 

@@ -26,11 +26,13 @@ MAX_STEM_BYTES = 250  # + ".docx" stays within the 255 bytes of a file name
 RESERVED_DIRS = ("sessions",)  # records/sessions/ belongs to the session packets
 DEFAULT_KIND = "mitteilung"
 
-PUBLIC_WORDS = {"true": True, "ja": True, "öffentlich": True,
-                "false": False, "nein": False, "nicht öffentlich": False,
+PUBLIC_WORDS = {"true": True, "ja": True, "yes": True, "öffentlich": True,
+                "false": False, "nein": False, "no": False, "nicht öffentlich": False,
                 "nichtöffentlich": False}
 PUBLIC_HELP = "true/false, ja/nein, öffentlich/nicht öffentlich/nichtöffentlich"
 DATE_HELP = "expected DD.MM.YYYY or YYYY-MM-DD"
+DIRECTION_WARNING = ("removed text-direction controls ({}) that would show the text in "
+                     "another order than it was typed")
 
 # field -> (description used in "missing" messages)
 TOP_FIELDS = {
@@ -40,8 +42,8 @@ TOP_FIELDS = {
     "date": "the date of the notice",
     "contact": "the contact clerk (name and phone)",
     "session": "the session (committee, date, public)",
-    "subject": "the subject (Anlass)",
-    "facts": "the facts (Sachverhalt) in Markdown",
+    "subject": "the subject, the Anlass",
+    "facts": "the facts, the Sachverhalt, in Markdown",
     "signatory": "the name after 'gez.'",
 }
 CONTACT_FIELDS = {"name": "the contact's name", "phone": "the contact's phone number"}
@@ -352,6 +354,9 @@ class _Validator:
         if changed:
             self.warn(name, f"removed or replaced characters that documents cannot hold "
                       f"({textclean.describe(changed)})", line)
+        text, reordering = textclean.strip_direction_controls(text)
+        if reordering:
+            self.warn(name, DIRECTION_WARNING.format(textclean.describe(reordering)), line)
         text = unicodedata.normalize("NFC", text)
         if not multiline:
             text = " ".join(text.split())
@@ -391,8 +396,10 @@ class _Validator:
         self.check_keys(root, TOP_FIELDS, "")
         kind = self.text(root, "kind", "") or DEFAULT_KIND
         if self.known_kinds is not None and kind not in self.known_kinds:
+            same = [k for k in self.known_kinds if k.casefold() == kind.casefold()]
+            hint = f"; did you mean {same[0]!r}? kinds are lower case" if same else ""
             self.error("kind", f"unknown kind {kind!r} (templates exist for: "
-                       f"{', '.join(sorted(self.known_kinds)) or 'none'})",
+                       f"{', '.join(sorted(self.known_kinds)) or 'none'}){hint}",
                        root.key_lines.get("kind"))
         office = self.office(root)
         file_number = self.text(root, "file_number", "")
@@ -475,6 +482,10 @@ class _Validator:
             if changed:
                 self.warn("facts", "removed or replaced characters that documents cannot "
                           f"hold ({textclean.describe(changed)})", body_line + 1)
+            source, reordering = textclean.strip_direction_controls(source)
+            if reordering:
+                self.warn("facts", DIRECTION_WARNING.format(textclean.describe(reordering)),
+                          body_line + 1)
             first_line = body_line + 1
             if not source.strip():
                 self.error("facts", "missing (write the facts below the front matter)",

@@ -49,6 +49,18 @@ def clean_value(text: str) -> tuple[str, list[str]]:
     return text, changed
 
 
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make a reader
+# show text in another order than it was typed ("Trojan Source"); a notice has no use
+# for them. The marks U+200E/U+200F, which only nudge neutral characters, stay.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_direction_controls(text: str) -> tuple[str, list[str]]:
+    """Remove bidirectional embedding/override/isolate controls; return what was removed."""
+    found = [f"U+{ord(c):04X}" for c in DIRECTION_CONTROLS.findall(text)]
+    return (DIRECTION_CONTROLS.sub("", text), found) if found else (text, [])
+
+
 def describe(code_points: list[str]) -> str:
     unique = sorted(set(code_points))
     return ", ".join(unique[:6]) + (", …" if len(unique) > 6 else "")
