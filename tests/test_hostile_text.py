@@ -133,3 +133,14 @@ def test_ordered_list_continues_after_a_paragraph_in_both_formats(workspace_dir,
     assert "3. Bürgerbeteiligung durchführen" in pdf and "4. Bericht im Herbst" in pdf
     numbering = zipfile.ZipFile(workspace_dir / "output" / "x.docx").read("word/numbering.xml")
     assert b'<w:startOverride w:val="3"/>' in numbering
+
+
+def test_non_breaking_hyphen_from_word_needs_no_font_warning(workspace_dir, write_record):
+    text = record_text(subject='"Anfrage per E\u2011Mail"').replace(
+        "Das Quartiersmanagement", "Bitte per E\u2011Mail an das Quartiersmanagement")
+    record = build_one(workspace_dir, write_record, text)
+    assert record.status == "built"
+    assert not [p for p in record.problems if "no bundled font" in p.message]
+    pdf = pdf_text(workspace_dir / "output" / "x.pdf")
+    assert "Anfrage per E\u2010Mail" in pdf and "Bitte per E\u2010Mail an" in pdf
+    assert "E\u2011Mail" in docx_text(workspace_dir / "output" / "x.docx")

@@ -51,6 +51,12 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Characters the PDF draws with another glyph that looks the same: Word puts the
+# non-breaking hyphen (U+2011) into text that clerks paste, and Liberation Sans has only
+# the plain hyphen (U+2010). render_html keeps the word unbroken.
+STAND_INS = {0x2011: 0x2010}
+
+
 @functools.lru_cache(maxsize=8)
 def covered_characters(fonts_dir: Path) -> frozenset[int]:
     """Code points that at least one font in ``fonts_dir`` can draw."""
@@ -65,7 +71,9 @@ def covered_characters(fonts_dir: Path) -> frozenset[int]:
                 covered.update(font.getBestCmap() or {})
         except Exception as error:  # a broken font file must not stop the build
             log.warning("cannot read font %s: %s", path.name, error)
+    covered.update(code for code, stand_in in STAND_INS.items() if stand_in in covered)
     return frozenset(covered)
+
 
 
 # Characters that need no glyph: controls that survived cleaning, format characters

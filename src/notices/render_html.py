@@ -7,6 +7,8 @@ never markup and never template source.
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from notices import content as c
@@ -68,9 +70,31 @@ def _inlines(children) -> Markup:
     return Markup("").join(_inline(child) for child in children)
 
 
+NO_BREAK_HYPHEN = "\u2011"
+_NO_BREAK_WORD = re.compile(f"\\S*{NO_BREAK_HYPHEN}\\S*")
+
+
+def _text(text: str) -> Markup:
+    """Escaped text; a word with a non-breaking hyphen is kept on one line.
+
+    The bundled font lacks U+2011, so it is drawn as U+2010 (the same glyph) and the
+    word is wrapped in ``white-space: nowrap`` to keep the promise of not breaking.
+    """
+    if NO_BREAK_HYPHEN not in text:
+        return escape(text)
+    parts, position = [], 0
+    for match in _NO_BREAK_WORD.finditer(text):
+        parts.append(escape(text[position:match.start()]))
+        parts.append(Markup('<span style="white-space: nowrap">{}</span>').format(
+            match.group(0).replace(NO_BREAK_HYPHEN, "\u2010")))
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
 def _inline(child) -> Markup:
     if isinstance(child, c.Text):
-        return escape(child.text)
+        return _text(child.text)
     if isinstance(child, c.LineBreak):
         return Markup("<br>")
     if isinstance(child, c.Bold):

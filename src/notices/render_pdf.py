@@ -23,7 +23,7 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from notices.errors import Problem, RenderError  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
-from notices.render_html import facts_to_html  # noqa: E402
+from notices.render_html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
 from notices.templating import (  # noqa: E402
     compile_template, make_environment, one_line, render_template, template_context)
 
@@ -68,7 +68,9 @@ class PdfRenderer:
 
     def fill(self, context: dict) -> str:
         """The template filled in with any context (notices, packet cover sheets)."""
-        return render_template(self.template, context, shown=f"templates/{self.template_name}")
+        html = render_template(self.template, context, shown=f"templates/{self.template_name}")
+        # The rest of U+2011 (subject, names): the same glyph from the plain hyphen.
+        return html.replace(NO_BREAK_HYPHEN, "\u2010")
 
     def render(self, notice, *, city: str | None) -> bytes:
         """The PDF of one notice."""
