@@ -324,7 +324,9 @@ def _docx_packet(workspace: Workspace, context: dict, items: list[_Item]) -> byt
 
 def _items_table(items: list[_Item], style: str | None) -> str:
     """The cover's table of notices as WordprocessingML: links and PAGEREF fields."""
-    widths = [650, 3450, 1150, 1700, 1600, 805]  # twips; 9355 in all (A4 text width)
+    # twips, 9355 in all (A4 text width); wide enough for "TOP", "Mitteilung", "Aktenzeichen"
+    # and "Seite" in bold beside the cell margins (also in wider fallback fonts).
+    widths = [800, 2750, 1350, 1950, 1605, 900]
     headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
