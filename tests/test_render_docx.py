@@ -23,6 +23,8 @@ from notices.errors import TemplateError
 from notices.records import load_record
 from notices.render_docx import DocxRenderer, render_docx
 from test_content import png_bytes
+from test_render_pdf import PAYMENTS_TABLE, REMARKS_TABLE, ROADWORKS_TABLE, ROADWORKS_WORDS, \
+    with_facts
 
 TEMPLATE_NAME = "templates/mitteilung.docx"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -279,6 +281,74 @@ def test_table_fits_the_text_width_with_a_repeated_header(render):
     assert rows[1].find(f"{W}trPr/{W}tblHeader") is None
     alignment = [p.find(f"{W}pPr/{W}jc") for p in rows[1].iter(f"{W}p")]
     assert alignment[0] is None and alignment[1].get(f"{W}val") == "right"
+
+
+def grid_widths(path: Path) -> list[list[int]]:
+    """The column widths (twips) of each table in a .docx."""
+    body = etree.fromstring(parts(path)["word/document.xml"])
+    return [[int(col.get(f"{W}w")) for col in tbl.iter(f"{W}gridCol")]
+            for tbl in body.iter(f"{W}tbl")]
+
+
+def test_table_columns_are_sized_to_their_content(render):
+    """Word's columns follow the automatic table layout, with a fixed layout so Word keeps them."""
+    path = render(with_facts(ROADWORKS_TABLE + "\n" + REMARKS_TABLE + "\n" + PAYMENTS_TABLE))
+    roadworks, remarks, payments = grid_widths(path)
+    assert all(sum(widths) == 9355 for widths in (roadworks, remarks, payments))
+    xml = parts(path)["word/document.xml"].decode()
+    layouts = re.findall(r'<w:tblLayout w:type="(\w+)"/>', xml)
+    assert layouts == ["fixed"] * 3
+    # The section names need the widest column, the start dates (03/2024) less than the
+    # amounts (1.234.567,89), a number column little more than its numbers.
+    assert roadworks[0] == max(roadworks)
+    assert roadworks[5] < roadworks[2]
+    assert remarks[0] < 700
+    # Twelve columns whose longest words do not fit together: the IBAN (about 2,700 twips)
+    # is cut down, the text beside it keeps room for "mehreren" (it used to get 393 twips).
+    assert payments[1] > 1000
+    assert payments[2] < 2000
+
+
+def libreoffice_pdfs(paths: list[Path], tmp_path: Path) -> list[Path]:
+    """The .docx files converted by LibreOffice, with Arial drawn in the bundled Liberation Sans.
+
+    Liberation Sans has Arial's metrics; without it LibreOffice draws Arial in whatever font
+    the machine has (often the much wider DejaVu Sans) and no column estimate would hold.
+    """
+    from notices.fonts import PACKAGE_FONTS
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+        f"<dir>{PACKAGE_FONTS}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir>"
+        "<alias><family>Arial</family><prefer><family>Liberation Sans</family></prefer>"
+        "</alias></fontconfig>\n")
+    result = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
+                             str(tmp_path / "lo"), *map(str, paths)], check=False,
+                            capture_output=True, text=True, timeout=180,
+                            env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                 "FONTCONFIG_FILE": str(config)})
+    converted = [tmp_path / "lo" / (path.stem + ".pdf") for path in paths]
+    assert all(path.is_file() for path in converted), result.stderr
+    return converted
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_table_words_stay_whole_in_libreoffice(render, tmp_path):
+    """What a clerk sees: words and amounts unbroken, text horizontal, header repeated."""
+    remark = " ".join(f"Wort{i}" for i in range(900))
+    tables = render(with_facts(ROADWORKS_TABLE + "\n" + PAYMENTS_TABLE), "tables.yaml")
+    tall = render(with_facts(f"| Nr | Bemerkung |\n|---|---|\n| 1 | {remark} |\n| 2 | kurz |\n"),
+                  "tall.yaml")
+    tables_pdf, tall_pdf = libreoffice_pdfs([tables, tall], tmp_path)
+    found = words(pdf_text(tables_pdf, layout=True))
+    for word in ROADWORKS_WORDS + ["mehreren", "Wörtern", "2024", "St."]:
+        assert word in found, f"{word!r} is split or missing: {found}"
+    assert found.count("1.234.567,89") == 2
+    pages = pdf_text(tall_pdf, layout=True).split("\f")[:-1]
+    assert len(pages) == 2
+    assert all(page.split()[:2] == ["Nr", "Bemerkung"] for page in pages[1:])
+    assert [w for w in words("".join(pages)) if w.startswith("Wort")] == remark.split()
 
 
 def test_images_are_embedded_with_alt_text_and_fit_the_page(render):

@@ -16,6 +16,7 @@ properties dated by the notice, never by the clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
 import logging
@@ -34,6 +35,7 @@ from lxml import etree
 
 from notices import content as c
 from notices.errors import Problem, RenderError, TemplateError
+from notices.fonts import PACKAGE_FONTS
 from notices.templating import error_line, make_environment, one_line, template_context
 from notices.textclean import FORBIDDEN
 
@@ -175,6 +177,8 @@ class _Styles:
     table_text: str | None
     hyperlink: str | None
     inline_code: str | None
+    table_font_size: int = 20  # of table text, in half-points (Word's w:sz)
+    table_cell_margins: int = CELL_MARGINS_TWIPS  # left plus right, in twips
 
 
 @dataclass
@@ -297,7 +301,9 @@ class _FactsWriter:
     def table(self, table: c.Table) -> str:
         """A table in the template's table style, as wide as the text, header row repeated."""
         columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
-        widths = _column_widths(table, columns, self.text_width_twips)
+        margins = self.styles.table_cell_margins
+        widths = _column_widths(table, columns, self.text_width_twips,
+                                font_size=self.styles.table_font_size, margins=margins)
         grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
         style = f'<w:tblStyle w:val="{self.styles.table}"/>' if self.styles.table else ""
         rows = []
@@ -314,7 +320,7 @@ class _FactsWriter:
                        if self.styles.table_text else "")
                 ppr += f'<w:jc w:val="{justify}"/>' if justify else ""
                 ppr = f"<w:pPr>{ppr}</w:pPr>" if ppr else ""
-                self._width_limit = width - CELL_MARGINS_TWIPS
+                self._width_limit = width - margins
                 try:
                     runs = self.inlines(cell.children)
                 finally:
@@ -422,36 +428,164 @@ class _FactsWriter:
             "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>")
 
 
-def _column_widths(table: c.Table, columns: int, total: int) -> list[int]:
-    """Column widths (twips) summing to ``total``, like a browser's automatic table layout.
+def _column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
+                   margins: int) -> list[int]:
+    """Column widths (twips) summing to ``total``: CSS 2.1's automatic table layout.
 
     The table has a fixed layout (so Word and LibreOffice show it as written, without
-    recomputing it on opening), so the widths must be good ones: every column gets at
-    least its longest word, and the rest of the width goes to the columns whose text
-    would otherwise wrap the most. Text widths are estimated from the character count.
+    recomputing it on opening), so the widths must be good ones. Each column has a
+    minimum (its longest word) and a maximum (its longest cell on one line). If the
+    maximums fit, they are widened in proportion to the text width; otherwise every column
+    gets its minimum and the rest of the width goes to the columns in proportion to how
+    much they would still like (maximum - minimum). Only when even the minimums do not fit
+    must words break, and then only the longest: columns are cut down to a common limit,
+    so that a column of ordinary words keeps them whole beside an IBAN or a long address.
     """
-    minimum = [_CELL_PADDING + 2 * _CHAR_TWIPS] * columns
-    preferred = list(minimum)
-    for row in (table.header,) + table.rows:
-        for index, cell in enumerate(row[:columns]):
-            text = c.plain_text(cell.children)
-            longest_word = max((len(word) for word in text.split()), default=0)
-            minimum[index] = max(minimum[index], _CELL_PADDING + longest_word * _CHAR_TWIPS)
-            preferred[index] = max(preferred[index], _CELL_PADDING + len(text) * _CHAR_TWIPS)
-    if sum(preferred) <= total:  # everything fits on one line: share out the spare width
-        widths = [total * width // sum(preferred) for width in preferred]
-    elif sum(minimum) >= total:  # even the longest words do not fit: in proportion to them
-        widths = [total * width // sum(minimum) for width in minimum]
-    else:
+    minimum = [margins] * columns
+    maximum = [margins] * columns
+    for index, row in enumerate((table.header,) + table.rows):
+        for column, cell in enumerate(row[:columns]):
+            # The table style sets the header row in bold (tblStylePr firstRow).
+            least, most = _cell_extent(cell.children, bold=index == 0, size=font_size)
+            minimum[column] = max(minimum[column], least + margins)
+            maximum[column] = max(maximum[column], most + margins)
+    if sum(maximum) <= total:
+        widths = [total * width // sum(maximum) for width in maximum]
+    elif sum(minimum) <= total:
         spare = total - sum(minimum)
-        wanted = [p - m for p, m in zip(preferred, minimum)]
-        widths = [m + spare * w // sum(wanted) for m, w in zip(minimum, wanted)]
+        wanted = [most - least for least, most in zip(minimum, maximum)]
+        widths = [least + spare * want // sum(wanted) for least, want in zip(minimum, wanted)]
+    else:
+        widths = _cut_down(minimum, total)
     widths[-1] += total - sum(widths)
     return widths
 
 
-_CHAR_TWIPS = 125  # an average character of Arial 10 pt, bold in the header row, in twips
-_CELL_PADDING = CELL_MARGINS_TWIPS + 60
+def _cut_down(minimum: list[int], total: int) -> list[int]:
+    """``minimum`` with the largest values lowered to one limit, so that they sum to ``total``."""
+    remaining, count = total, len(minimum)
+    for width in sorted(minimum):
+        if width * count > remaining:
+            break
+        remaining -= width
+        count -= 1
+    limit = max(remaining // max(count, 1), 1)
+    return [min(width, limit) for width in minimum]
+
+
+def _cell_extent(children, *, bold: bool, size: int) -> tuple[int, int]:
+    """The widths (twips) of a cell's longest word and of its longest line, without margins."""
+    least = most = 0
+    for line in _cell_lines(children, ("b",) if bold else ()):
+        line_width = word = 0
+        for position, (char, props) in enumerate(line):
+            if isinstance(char, int):
+                # A picture is scaled down to fit its cell, but not below an inch.
+                line_width += char
+                least = max(least, min(char, _PICTURE_MIN_TWIPS))
+                word = 0
+                continue
+            if char == "\u00ad":  # a soft hyphen shows as a hyphen where the word breaks
+                least = max(least, word + _char_twips("-", props, size))
+                word = 0
+                continue
+            width = _char_twips(char, props, size)
+            line_width += width
+            if char.isspace() and char not in _NO_BREAK:
+                word = 0
+                continue
+            word += width
+            least = max(least, word)
+            following = line[position + 1][0] if position + 1 < len(line) else ""
+            if char in _BREAK_AFTER and not (isinstance(following, str)
+                                              and following.isdigit()):
+                word = 0
+        most = max(most, line_width)
+    # A point to spare for rounding in Word and LibreOffice.
+    return least + _SPARE_TWIPS, most + _SPARE_TWIPS
+
+
+def _cell_lines(children, props: tuple[str, ...]) -> list[list[tuple[str | int, tuple]]]:
+    """The characters of a cell with their formatting, as lines (pictures as their width)."""
+    lines: list[list[tuple[str | int, tuple]]] = [[]]
+
+    def walk(children, props) -> None:
+        for child in children:
+            if isinstance(child, (c.Text, c.Code)):
+                extra = ("code",) if isinstance(child, c.Code) else ()
+                for char in child.text:
+                    if char == "\n":
+                        lines.append([])
+                    else:
+                        lines[-1].append((char, props + extra))
+            elif isinstance(child, c.LineBreak):
+                lines.append([])
+            elif isinstance(child, c.Bold):
+                walk(child.children, props + ("b",))
+            elif isinstance(child, c.Italic):
+                walk(child.children, props + ("i",))
+            elif isinstance(child, (c.Strike, c.Link)):
+                walk(child.children, props)
+            elif isinstance(child, c.Image):
+                lines[-1].append(((child.width_px or 400) * _TWIPS_PER_PX, props))
+
+    walk(children, props)
+    return lines
+
+
+def _char_twips(char: str, props: tuple, size: int) -> int:
+    """The advance width of a character in twips (``size`` in half-points), rounded up."""
+    if char == "\t":
+        return _TAB_TWIPS
+    if char in _ZERO_WIDTH:
+        return 0
+    if char == "\u2011":  # Word draws a non-breaking hyphen as a hyphen
+        char = "-"
+    if "code" in props:  # Inline Code is Courier New: 1229/2048 em for every character
+        return -(-1229 * size * 10 // 2048)
+    units_per_em, advances = _font_metrics()["b" in props, "i" in props]
+    advance = advances.get(ord(char))
+    if advance is None:
+        advance = advances.get(ord("M"), units_per_em)  # a wide guess for the unknown
+    # twips = units / units_per_em * size / 2 pt * 20 twips per pt
+    return -(-advance * size * 10 // units_per_em)
+
+
+@functools.lru_cache(maxsize=1)
+def _font_metrics() -> dict[tuple[bool, bool], tuple[int, dict[int, int]]]:
+    """Advance widths of Liberation Sans (metric-compatible with Arial), by (bold, italic).
+
+    Read from the fonts bundled with the package; without them, an average width per
+    character, which wraps text a little earlier than needed but never breaks a word.
+    """
+    faces = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
+             (True, True): "BoldItalic"}
+    metrics = {}
+    try:
+        from fontTools.ttLib import TTFont
+
+        for key, face in faces.items():
+            with TTFont(PACKAGE_FONTS / f"LiberationSans-{face}.ttf", lazy=True) as font:
+                widths = font["hmtx"].metrics
+                metrics[key] = (font["head"].unitsPerEm,
+                                {code: widths[name][0]
+                                 for code, name in font.getBestCmap().items()})
+    except Exception as error:  # a missing or broken font must not stop the build
+        log.warning("cannot read the metrics of Liberation Sans (%s); table columns are "
+                    "estimated", error)
+        return {key: (1000, {ord("M"): 640 if key[0] else 600}) for key in faces}
+    return metrics
+
+
+_TWIPS_PER_PX = 15  # at 96 px per inch
+_PICTURE_MIN_TWIPS = 1440
+_TAB_TWIPS = 709  # Word's default tab stop, 1.25 cm
+_SPARE_TWIPS = 20
+# Where Word and LibreOffice may break a word besides spaces: after a hyphen, a dash or a
+# slash (in URLs), unless a digit follows ("2024-2025", "03/2024" stay whole, UAX #14).
+_BREAK_AFTER = frozenset("-\u2010\u2012\u2013\u2014/\u200b")
+_NO_BREAK = frozenset("\u00a0\u2007\u202f")
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
 
 _SPECIAL = re.compile("([\u00ad\u2011\t\n])")
@@ -638,7 +772,10 @@ class DocxRenderer:
             headings=[find("heading 3"), find("heading 4"), find("heading 5")],
             quote=find("Quote"), code=find("Notice Code"), table=find("Notice Table"),
             table_text=find("Notice Table Text"), hyperlink=find("Hyperlink"),
-            inline_code=find("Inline Code"))
+            inline_code=find("Inline Code"),
+            table_font_size=(styles.font_size(find("Notice Table Text"))
+                             or styles.font_size(find("Notice Table")) or 20),
+            table_cell_margins=styles.cell_margins(find("Notice Table")))
 
     def _find_text_width(self) -> int:
         document = self._members[DOCUMENT].decode("utf-8")
@@ -761,6 +898,8 @@ class _StyleTable:
         self._by_name: dict[str, str] = {}
         self._numbering: dict[str, tuple[str | None, int]] = {}  # style id -> numId, ilvl
         self._based_on: dict[str, str] = {}
+        self._sizes: dict[str, int] = {}  # style id -> font size in half-points
+        self._margins: dict[str, dict[str, int]] = {}  # table style id -> side -> twips
         if styles_xml:
             for style in etree.fromstring(styles_xml).iter(f"{w}style"):
                 style_id, name = style.get(f"{w}styleId"), style.find(f"{w}name")
@@ -770,6 +909,15 @@ class _StyleTable:
                 based_on = style.find(f"{w}basedOn")
                 if based_on is not None:
                     self._based_on[style_id] = based_on.get(f"{w}val")
+                size = style.find(f"{w}rPr/{w}sz")
+                if size is not None and (size.get(f"{w}val") or "").isdigit():
+                    self._sizes[style_id] = int(size.get(f"{w}val"))
+                for margin in style.iterfind(f"{w}tblPr/{w}tblCellMar/*"):
+                    value, kind = margin.get(f"{w}w") or "", margin.get(f"{w}type", "dxa")
+                    if value.isdigit() and kind == "dxa":
+                        side = etree.QName(margin).localname
+                        side = {"start": "left", "end": "right"}.get(side, side)
+                        self._margins.setdefault(style_id, {})[side] = int(value)
                 num_pr = style.find(f"{w}pPr/{w}numPr")
                 if num_pr is not None:
                     num_id = num_pr.find(f"{w}numId")
@@ -818,6 +966,27 @@ class _StyleTable:
             ilvl = depth if depth < count else min(style_ilvl, count - 1)
             levels.append(_ListLevel(style, num_id, abstract, ilvl))
         return levels
+
+    def font_size(self, style_id: str | None) -> int | None:
+        """The font size of a style in half-points, or None if neither it nor a base sets one."""
+        seen = set()
+        while style_id and style_id not in seen:
+            seen.add(style_id)
+            if style_id in self._sizes:
+                return self._sizes[style_id]
+            style_id = self._based_on.get(style_id)
+        return None
+
+    def cell_margins(self, style_id: str | None) -> int:
+        """A table style's left plus right cell margin in twips (Word's default: 108 each)."""
+        found: dict[str, int] = {}
+        seen = set()
+        while style_id and style_id not in seen:
+            seen.add(style_id)
+            for side, value in self._margins.get(style_id, {}).items():
+                found.setdefault(side, value)
+            style_id = self._based_on.get(style_id)
+        return found.get("left", 108) + found.get("right", 108)
 
     def _style_numbering(self, style_id: str | None) -> tuple[str | None, int]:
         seen = set()
