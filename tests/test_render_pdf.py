@@ -216,10 +216,6 @@ def test_table_columns_fit_words_and_amounts(render):
         assert right <= TEXT_RIGHT + 0.5, f"{word!r} sticks out of the text ({right:.1f} pt)"
 
 
-@pytest.mark.xfail(strict=True, reason="WeasyPrint never makes a column narrower than its "
-                   "longest word, so a table whose longest words are wider together than the "
-                   "text runs into the margin; the HTML would have to let such a table break "
-                   "its longest words (render_html.py)")
 def test_a_table_too_wide_for_its_words_stays_within_the_text(render):
     path = render(with_facts(PAYMENTS_TABLE))
     found = words(pdf_text(path, layout=True))

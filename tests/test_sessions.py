@@ -187,7 +187,13 @@ def test_word_packet(packets, tmp_path):
         subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
                         str(tmp_path), str(path)], capture_output=True, timeout=180,
                        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
-        assert (tmp_path / (path.stem + ".pdf")).is_file()
+        converted = tmp_path / (path.stem + ".pdf")
+        assert converted.is_file()
+        # The cover's columns are sized to their words: no header breaks inside a word,
+        # even in LibreOffice's fallback font on a machine without Arial.
+        header = pdf_text(converted, layout=True).split("\f")[0]
+        assert "TOP" in header.split() and "Seite" in header.split(), header
+        assert "Aktenzeichen" in header.split(), header
 
 
 def test_packets_are_rebuilt_only_when_needed(runner, packets, session_workspace):

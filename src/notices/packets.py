@@ -324,9 +324,6 @@ def _docx_packet(workspace: Workspace, context: dict, items: list[_Item]) -> byt
 
 def _items_table(items: list[_Item], style: str | None) -> str:
     """The cover's table of notices as WordprocessingML: links and PAGEREF fields."""
-    # twips, 9355 in all (A4 text width); wide enough for "TOP", "Mitteilung", "Aktenzeichen"
-    # and "Seite" in bold beside the cell margins (also in wider fallback fonts).
-    widths = [800, 2750, 1350, 1950, 1605, 900]
     headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
@@ -349,6 +346,7 @@ def _items_table(items: list[_Item], style: str | None) -> str:
                 f"<w:r><w:t>{page}</w:t></w:r>"
                 '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
+    widths = _cover_widths(headers, items)
     rows = ["<w:tr><w:trPr><w:tblHeader/></w:trPr>"
             + "".join(cell(w, text(h), right=(h == "Seite"))
                       for w, h in zip(widths, headers, strict=True))
@@ -368,6 +366,24 @@ def _items_table(items: list[_Item], style: str | None) -> str:
             '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
             'w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
             f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>")
+
+
+def _cover_widths(headers: list[str], items: list[_Item]) -> list[int]:
+    """Column widths (twips) of the cover's table, measured like a facts table's."""
+    from notices import content as c
+    from notices.table_layout import column_widths
+
+    def row(values) -> tuple:
+        return tuple(c.TableCell((c.Text(str(value)),)) for value in values)
+
+    table = c.Table(row(headers), tuple(
+        row([item.notice.session.agenda_item or "–", item.notice.subject,
+             kind_label(item.notice.kind), item.notice.file_number, item.notice.office.name,
+             item.page]) for item in items))
+    # 11 pt text, Word's default cell margins; 9355 twips is the A4 text width. A few
+    # short headers ("TOP", "Seite") must not break even in a wider font than Arial.
+    return column_widths(table, len(headers), 9355, font_size=22, margins=216,
+                         safety_percent=25)
 
 
 def _mark_start(document, name: str, bookmark_id: int) -> None:

@@ -14,12 +14,29 @@ from markupsafe import Markup, escape
 from notices import content as c
 
 
-def facts_to_html(document: c.Document) -> Markup:
-    """The facts as safe HTML, one element per block."""
-    return Markup("\n").join(_block(b) for b in document.blocks)
+def facts_to_html(document: c.Document, table_widths: dict[int, list[float]] | None = None
+                  ) -> Markup:
+    """The facts as safe HTML, one element per block.
+
+    Tables are numbered in document order (``data-table``); ``table_widths`` gives some
+    of them fixed column widths in per cent (see :func:`notices.render_pdf`'s overflow
+    check), for tables whose longest words cannot stand side by side.
+    """
+    tables = _Tables(table_widths or {})
+    return Markup("\n").join(_block(b, tables) for b in document.blocks)
 
 
-def _block(block) -> Markup:
+class _Tables:
+    def __init__(self, widths: dict[int, list[float]]):
+        self.widths = widths
+        self.count = 0
+
+    def next(self) -> int:
+        self.count += 1
+        return self.count - 1
+
+
+def _block(block, tables: _Tables) -> Markup:
     if isinstance(block, c.Paragraph):
         return Markup("<p>{}</p>").format(_inlines(block.children))
     if isinstance(block, c.Heading):
@@ -28,42 +45,54 @@ def _block(block) -> Markup:
         return Markup("<h{0} class=\"facts-heading\">{1}</h{0}>").format(
             level, _inlines(block.children))
     if isinstance(block, c.BulletList):
-        return Markup("<ul>{}</ul>").format(Markup("").join(_item(i) for i in block.items))
+        return Markup("<ul>{}</ul>").format(
+            Markup("").join(_item(i, tables) for i in block.items))
     if isinstance(block, c.OrderedList):
         # WeasyPrint ignores the start attribute; the counter-reset says the same to it.
         start = Markup(f' start="{int(block.start)}" style="counter-reset: list-item '
                        f'{int(block.start) - 1}"') if block.start != 1 else Markup("")
-        return Markup("<ol{}>{}</ol>").format(start,
-                                               Markup("").join(_item(i) for i in block.items))
+        return Markup("<ol{}>{}</ol>").format(
+            start, Markup("").join(_item(i, tables) for i in block.items))
     if isinstance(block, c.Table):
-        return _table(block)
+        return _table(block, tables)
     if isinstance(block, c.Quote):
         return Markup("<blockquote>{}</blockquote>").format(
-            Markup("\n").join(_block(b) for b in block.blocks))
+            Markup("\n").join(_block(b, tables) for b in block.blocks))
     if isinstance(block, c.Preformatted):
         return Markup("<pre>{}</pre>").format(block.text)
     raise TypeError(f"unknown block {block!r}")  # pragma: no cover - content.py owns the set
 
 
-def _item(item: c.ListItem) -> Markup:
+def _item(item: c.ListItem, tables: _Tables) -> Markup:
     # A tight list item holds one paragraph; print it without <p> so spacing stays tight.
     if len(item.blocks) == 1 and isinstance(item.blocks[0], c.Paragraph):
         return Markup("<li>{}</li>").format(_inlines(item.blocks[0].children))
-    return Markup("<li>{}</li>").format(Markup("").join(_block(b) for b in item.blocks))
+    return Markup("<li>{}</li>").format(Markup("").join(_block(b, tables) for b in item.blocks))
 
 
-def _table(table: c.Table) -> Markup:
+def _table(table: c.Table, tables: _Tables) -> Markup:
+    number = tables.next()
+    widths = tables.widths.get(number)
+    # Fixed widths come with breaks anywhere in a word: the columns are too narrow for
+    # some words, and a word that does not fit would otherwise be cut off at the page edge.
+    tight = Markup(' style="overflow-wrap: anywhere"') if widths else Markup("")
+
     def cell(tag: str, cell: c.TableCell) -> Markup:
         cls = Markup(f' class="align-{cell.align}"') if cell.align in (
             "left", "center", "right") else Markup("")
-        return Markup("<{0}{1}>{2}</{0}>").format(tag, cls, _inlines(cell.children))
+        return Markup("<{0}{1}{2}>{3}</{0}>").format(tag, cls, tight, _inlines(cell.children))
 
     head = Markup("").join(cell("th", x) for x in table.header)
     rows = Markup("").join(
         Markup("<tr>{}</tr>").format(Markup("").join(cell("td", x) for x in row))
         for row in table.rows)
-    return Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(
-        head, rows)
+    style = columns = Markup("")
+    if widths:
+        style = Markup(' style="table-layout: fixed"')
+        columns = Markup("<colgroup>{}</colgroup>").format(
+            Markup("").join(Markup(f'<col style="width: {w:.2f}%">') for w in widths))
+    return Markup('<table data-table="{}"{}>{}<thead><tr>{}</tr></thead><tbody>{}</tbody>'
+                  "</table>").format(number, style, columns, head, rows)
 
 
 def _inlines(children) -> Markup:

@@ -19,15 +19,55 @@ isolate_fontconfig()  # must precede the first import of WeasyPrint
 
 import jinja2  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
+from notices import content  # noqa: E402
 from notices.errors import Problem, RenderError  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
 from notices.render_html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
+from notices.table_layout import column_widths  # noqa: E402
 from notices.templating import (  # noqa: E402
     compile_template, make_environment, one_line, render_template, template_context)
 
 log = logging.getLogger(__name__)
+
+
+# What mitteilung.css gives a table cell: 10 pt text and 0.4 em padding on either side
+# plus the border (in Word's units: half-points and twips). Only the proportions of the
+# fixed widths derive from them, so a restyled table still gets sensible columns.
+PDF_TABLE_FONT_SIZE = 20
+PDF_CELL_PADDING = 170
+
+
+def _tables(blocks):
+    """The facts' tables in document order, as render_html numbers them."""
+    for block in blocks:
+        if isinstance(block, content.Table):
+            yield block
+        elif isinstance(block, (content.BulletList, content.OrderedList)):
+            for item in block.items:
+                yield from _tables(item.blocks)
+        elif isinstance(block, content.Quote):
+            yield from _tables(block.blocks)
+
+
+def _overflowing_tables(document) -> dict[int, float]:
+    """Facts tables wider than the room they have: number -> available width (CSS px)."""
+    found: dict[int, float] = {}
+    for page in document.pages:
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for box in page_box.descendants():
+            if not isinstance(box, boxes.TableBox) or box.element is None:
+                continue
+            number = box.element.get("data-table")
+            if number is None or not number.isdigit():
+                continue
+            left = box.border_box_x()
+            if left + box.border_width() > right + 0.5:
+                found[int(number)] = min(found.get(int(number), right - left), right - left)
+    return found
 
 
 def pdf_options(variant: str) -> dict:
@@ -61,10 +101,11 @@ class PdfRenderer:
         self.base_url = self.templates_dir.as_uri() + "/"
         self.options = pdf_options(variant)
 
-    def render_html(self, notice, *, city: str | None) -> str:
+    def render_html(self, notice, *, city: str | None,
+                    table_widths: dict[int, list[float]] | None = None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
-        context = template_context(notice, city=city, facts=facts_to_html(notice.facts))
-        return self.fill(context)
+        facts = facts_to_html(notice.facts, table_widths)
+        return self.fill(template_context(notice, city=city, facts=facts))
 
     def fill(self, context: dict) -> str:
         """The template filled in with any context (notices, packet cover sheets)."""
@@ -77,9 +118,31 @@ class PdfRenderer:
         return self.write(self.render_document(notice, city=city))
 
     def render_document(self, notice, *, city: str | None):
-        """The laid-out pages of one notice (a WeasyPrint ``Document``), not yet written."""
-        html = self.render_html(notice, city=city)
-        return self.layout(html, images=[image.path for image in notice.facts.images])
+        """The laid-out pages of one notice (a WeasyPrint ``Document``), not yet written.
+
+        WeasyPrint never makes a table column narrower than its longest word, so a table
+        whose longest words cannot stand side by side runs off the page and its last
+        columns are lost. Such tables are found in the layout and laid out once more with
+        fixed column widths (the same measurement as the Word file's) and words allowed to
+        break anywhere; every other notice is laid out once.
+        """
+        images = [image.path for image in notice.facts.images]
+        document = self.layout(self.render_html(notice, city=city), images=images)
+        tables = list(_tables(notice.facts.blocks))
+        if not tables:
+            return document
+        overflowing = _overflowing_tables(document)
+        if not overflowing:
+            return document
+        widths = {}
+        for number, available in overflowing.items():
+            table = tables[number]
+            columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
+            twips = column_widths(table, columns, max(int(available * 15), columns),
+                                  font_size=PDF_TABLE_FONT_SIZE, margins=PDF_CELL_PADDING)
+            widths[number] = [100 * width / sum(twips) for width in twips]
+        html = self.render_html(notice, city=city, table_widths=widths)
+        return self.layout(html, images=images)
 
     def write_pdf(self, html: str, *, images=(), url_fetcher=None) -> bytes:
         """Lay out HTML and write the PDF; only template files and ``images`` may be read."""
