@@ -169,3 +169,19 @@ def test_non_breaking_hyphen_from_word_needs_no_font_warning(workspace_dir, writ
     pdf = pdf_text(workspace_dir / "output" / "x.pdf")
     assert "Anfrage per E\u2010Mail" in pdf and "Bitte per E\u2010Mail an" in pdf
     assert "E\u2011Mail" in docx_text(workspace_dir / "output" / "x.docx")
+
+
+def test_thematic_break_is_a_line_in_both_formats(workspace_dir, write_record):
+    record = build_one(workspace_dir, write_record,
+                       facts("Erster Teil.\n\n---\n\nZweiter Teil."))
+    assert record.status == "built"
+    out = workspace_dir / "output" / "x"
+    assert "Erster Teil.\nZweiter Teil." in pdf_text(out.with_suffix(".pdf"))
+    import pikepdf
+
+    with pikepdf.open(out.with_suffix(".pdf")) as pdf:
+        drawing = pdf.pages[0].Contents.read_bytes()
+    assert b" re" in drawing or b" l" in drawing  # the rule is drawn
+    body = zipfile.ZipFile(out.with_suffix(".docx")).read("word/document.xml").decode()
+    assert '<w:pBdr><w:bottom w:val="single"' in body
+    assert body.index("Erster Teil.") < body.index("<w:pBdr>") < body.index("Zweiter Teil.")

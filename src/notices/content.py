@@ -119,6 +119,11 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A thematic break (``---`` or ``***`` on a line of its own): a horizontal line."""
+
+
+@dataclass(frozen=True)
 class Quote:
     blocks: tuple[Block, ...]
 
@@ -128,7 +133,7 @@ class Preformatted:
     text: str
 
 
-Block = Union[Paragraph, Heading, BulletList, OrderedList, Table, Quote, Preformatted]
+Block = Union[Paragraph, Heading, BulletList, OrderedList, Table, Quote, Preformatted, Rule]
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,10 @@ def _parse_blocks(tokens, index, closing, context):
         elif kind in ("fence", "code_block", "html_block"):
             blocks.append(Preformatted(token.content.rstrip("\n")))
             index += 1
-        else:  # hr and anything unforeseen: nothing to show
+        elif kind == "hr":
+            blocks.append(Rule())
+            index += 1
+        else:  # anything unforeseen: nothing to show
             index += 1
     return blocks, index
 

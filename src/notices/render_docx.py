@@ -240,6 +240,10 @@ class _FactsWriter:
             lines = block.text.split("\n")
             runs = "<w:r><w:br/></w:r>".join(self.run(line) for line in lines)
             return self.paragraph(runs, self.styles.code)
+        if isinstance(block, c.Rule):
+            # An empty paragraph with a bottom border: Word's own horizontal line.
+            return ('<w:p><w:pPr><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" '
+                    'w:color="555555"/></w:pBdr></w:pPr></w:p>')
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
     def paragraph(self, runs: str, style: str | None, numbering: str = "") -> str:

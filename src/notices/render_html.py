@@ -60,6 +60,8 @@ def _block(block, tables: _Tables) -> Markup:
             Markup("\n").join(_block(b, tables) for b in block.blocks))
     if isinstance(block, c.Preformatted):
         return Markup("<pre>{}</pre>").format(block.text)
+    if isinstance(block, c.Rule):
+        return Markup("<hr>")
     raise TypeError(f"unknown block {block!r}")  # pragma: no cover - content.py owns the set
 
 
