@@ -451,8 +451,8 @@ def _build_with_state(workspace, paths, options, variant, kinds, state, report,
     writer = OutputWriter(workspace.output_dir)
     writer.remove_leftovers()
 
-    candidates = [_Candidate(f, workspace.relative(f), output_stem_for(workspace.relative(f)))
-                  for f in files]
+    candidates = [_Candidate(f, shown, output_stem_for(shown))
+                  for f, shown in ((f, workspace.relative(f)) for f in files)]
     by_stem: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         by_stem.setdefault(candidate.stem.casefold(), []).append(candidate)
@@ -531,7 +531,7 @@ def _up_to_date(workspace, state, candidate, hashes, formats, variant) -> bool:
                               fmt=fmt, pdf_variant=variant)
         if entry is None or entry.input_hash != expected or entry.record != candidate.path:
             return False
-        if not (workspace.output_dir / output).exists():
+        if not os.path.exists(os.path.join(workspace.output_dir, output)):
             return False
     return True
 

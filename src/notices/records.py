@@ -147,18 +147,20 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
             found.add(Path(os.path.abspath(target)))
         else:
             problems.append(Problem(shown, "is not a record (expected .yaml, .yml or .md)"))
-    kept = set()
-    for path in found:
-        relative = Path(os.path.relpath(path, workspace.records_dir))
-        if relative.parts[0] in RESERVED_DIRS:
-            # Its outputs would land in output/sessions/ among the packets, and the two
-            # would overwrite each other.
-            problems.append(Problem(workspace.relative(path), f"records/{relative.parts[0]}/ "
-                                    "is reserved for session packets (output/sessions/); "
-                                    "move the record to another folder"))
+    # A record in records/sessions/ would write its outputs among the session packets in
+    # output/sessions/, and the two would overwrite each other.
+    root = os.path.abspath(workspace.records_dir)
+    reserved = tuple(os.path.join(root, name) + os.sep for name in RESERVED_DIRS)
+    kept = []
+    for path in sorted(found):
+        if str(path).startswith(reserved):
+            folder = os.path.relpath(path, root).split(os.sep)[0]
+            problems.append(Problem(workspace.relative(path), f"records/{folder}/ is reserved "
+                                    "for session packets (output/sessions/); move the record "
+                                    "to another folder"))
         else:
-            kept.add(path)
-    return sorted(kept), problems
+            kept.append(path)
+    return kept, problems
 
 
 def is_record_name(name: str) -> bool:
