@@ -85,6 +85,10 @@ def test_wide_table_keeps_every_cell(workspace_dir, write_record):
     row = "| " + " | ".join(f"Wert{i}" for i in range(24)) + " |"
     record = build_one(workspace_dir, write_record, facts("\n".join([header, rule, row])))
     assert record.status == "built"
+    assert [p.format() for p in record.problems if "too wide" in p.message] == [
+        "records/x.yaml: warning: facts: table 1 (24 columns: Spalte0, Spalte1, Spalte2, "
+        "Spalte3, …) is too wide for the page: its longest words do not fit side by side and "
+        "are broken inside their cells; fewer or narrower columns avoid that"]
     # 24 columns on A4: words break inside their cells, so read the PDF by columns.
     columns = pdf_columns(workspace_dir / "output" / "x.pdf")
     for i in range(24):

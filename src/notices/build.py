@@ -262,7 +262,8 @@ class RenderSession:
         notice = result.notice
         if not result.ok:
             return outcome
-        outcome["problems"] = result.problems + font_problems(workspace, notice)
+        outcome["problems"] = (result.problems + font_problems(workspace, notice)
+                               + table_problems(notice))
         deps = []
         for image in notice.facts.images:
             deps.append((workspace.relative(image.path), file_sha256(image.path)))
@@ -286,6 +287,24 @@ class RenderSession:
                 deps=deps, config_hash=workspace.config.source_hash, fmt=fmt,
                 pdf_variant=self.pdf_variant)
         return outcome
+
+
+def table_problems(notice) -> list[Problem]:
+    """Warn about tables whose longest words cannot stand side by side on the page."""
+    from notices.content import plain_text, tables
+    from notices.table_layout import words_fit
+
+    problems = []
+    for number, table in enumerate(tables(notice.facts.blocks), start=1):
+        if not words_fit(table):
+            heads = [plain_text(cell.children) for cell in table.header]
+            shown = ", ".join(heads[:4]) + (", …" if len(heads) > 4 else "")
+            problems.append(Problem(
+                notice.path, f"table {number} ({len(heads)} columns: {shown}) is too wide for "
+                "the page: its longest words do not fit side by side and are broken inside "
+                "their cells; fewer or narrower columns avoid that", field="facts",
+                severity=Severity.WARNING))
+    return problems
 
 
 def font_problems(workspace: Workspace, notice) -> list[Problem]:

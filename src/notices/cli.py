@@ -180,7 +180,8 @@ def build(context: Context, paths, formats, force, prune, jobs, pdf_variant, qui
 @click.pass_obj
 def check(context: Context, paths) -> None:
     """Validate records, the registry and the templates without rendering anything."""
-    from notices.build import FORMATS, check_templates, font_problems, template_kinds
+    from notices.build import (FORMATS, check_templates, font_problems, table_problems,
+                               template_kinds)
     from notices.records import load_records
     from notices.sessions import group_sessions
 
@@ -193,6 +194,7 @@ def check(context: Context, paths) -> None:
         for result in results:
             if result.ok:
                 result.problems.extend(font_problems(workspace, result.notice))
+                result.problems.extend(table_problems(result.notice))
         # Misspelt committees and doubled agenda items, before they spoil a packet.
         _, session_problems = group_sessions([r.notice for r in results if r.ok])
         by_path = {r.path: r for r in results}

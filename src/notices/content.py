@@ -436,6 +436,18 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def tables(blocks):
+    """The tables among ``blocks`` (also in lists and quotes), in document order."""
+    for block in blocks:
+        if isinstance(block, Table):
+            yield block
+        elif isinstance(block, (BulletList, OrderedList)):
+            for item in block.items:
+                yield from tables(item.blocks)
+        elif isinstance(block, Quote):
+            yield from tables(block.blocks)
+
+
 def _walk_images(blocks):
     for block in blocks:
         if isinstance(block, (Paragraph, Heading)):

@@ -40,18 +40,6 @@ PDF_TABLE_FONT_SIZE = 20
 PDF_CELL_PADDING = 170
 
 
-def _tables(blocks):
-    """The facts' tables in document order, as render_html numbers them."""
-    for block in blocks:
-        if isinstance(block, content.Table):
-            yield block
-        elif isinstance(block, (content.BulletList, content.OrderedList)):
-            for item in block.items:
-                yield from _tables(item.blocks)
-        elif isinstance(block, content.Quote):
-            yield from _tables(block.blocks)
-
-
 def _overflowing_tables(document) -> dict[int, float]:
     """Facts tables wider than the room they have: number -> available width (CSS px)."""
     found: dict[int, float] = {}
@@ -128,7 +116,7 @@ class PdfRenderer:
         """
         images = [image.path for image in notice.facts.images]
         document = self.layout(self.render_html(notice, city=city), images=images)
-        tables = list(_tables(notice.facts.blocks))
+        tables = list(content.tables(notice.facts.blocks))
         if not tables:
             return document
         overflowing = _overflowing_tables(document)

@@ -59,6 +59,22 @@ def column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
     return widths
 
 
+def words_fit(table: c.Table, total: int = 9355, *, font_size: int = 20,
+              margins: int = 216) -> bool:
+    """Whether a table's longest words fit side by side in ``total`` twips.
+
+    The defaults are the A4 text width and Word's table text and cell margins, the
+    narrower of the two formats: a table that fits there fits in the PDF too.
+    """
+    columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
+    minimum = [margins] * columns
+    for index, row in enumerate((table.header,) + table.rows):
+        for column, cell in enumerate(row[:columns]):
+            least, _ = _cell_extent(cell.children, bold=index == 0, size=font_size)
+            minimum[column] = max(minimum[column], least + margins)
+    return sum(minimum) <= total
+
+
 def cut_down(minimum: list[int], total: int) -> list[int]:
     """``minimum`` with the largest values lowered to one limit, so that they sum to ``total``."""
     remaining, count = total, len(minimum)
