@@ -256,3 +256,27 @@ def test_init_where_it_cannot_write(runner, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{tmp_path}/file/ws: cannot create the workspace here: ")
     assert "internal error" not in result.output
+
+
+def test_templates_that_lose_the_facts_or_the_file_line_are_refused(runner, workspace_dir):
+    from conftest import rewrite_docx
+
+    html = workspace_dir / "templates/mitteilung.html"
+    original = html.read_text()
+    html.write_text(original.replace("{{ facts }}", ""))
+    for command in (["check"], ["build", "--jobs", "1"]):
+        result = run(runner, workspace_dir, *command)
+        assert result.exit_code == 1
+        assert ("templates/mitteilung.html: never shows the facts of a notice (expected "
+                "{{ facts }} in it; a tag left unclosed can swallow it too)"
+                ) in result.stderr.splitlines()
+    assert not (workspace_dir / "output/2023").exists()
+    html.write_text(original)
+    # An unclosed tag swallows the letterhead and the file line of the Word file.
+    rewrite_docx(workspace_dir / "templates/mitteilung.docx", "word/document.xml",
+                 b"{{ city }}", b"{{ city")
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert result.exit_code == 1
+    assert ("templates/mitteilung.docx: never shows the file_number of a notice (expected "
+            "{{ notice.file_number }} in it; a tag left unclosed can swallow it too)"
+            ) in result.stderr.splitlines()

@@ -377,7 +377,8 @@ def check_templates(workspace: Workspace, kinds: set[str], formats: tuple[str, .
                 for public in (True, False):
                     probe = probe_notice(public=public)
                     if fmt == "pdf":
-                        _check_html(workspace, kind, probe)
+                        text = _check_html(workspace, kind, probe)
+                        shown = f"templates/{kind}.html"
                     else:
                         from notices.render_docx import DocxRenderer
 
@@ -386,14 +387,39 @@ def check_templates(workspace: Workspace, kinds: set[str], formats: tuple[str, .
                             raise TemplateError(Problem(
                                 f"templates/{kind}.docx", "missing (every kind needs a Word "
                                 f"template beside templates/{kind}.html)"))
-                        DocxRenderer(path, display_name=f"templates/{kind}.docx").check(
+                        shown = f"templates/{kind}.docx"
+                        text = DocxRenderer(path, display_name=shown).check(
                             probe, city=workspace.config.city)
+                    problems.extend(p for p in _missing_fields(shown, text, probe)
+                                    if p not in problems)
             except NoticesError as error:
                 problems.extend(p for p in error.problems if p not in problems)
     return problems
 
 
-def _check_html(workspace: Workspace, kind: str, probe) -> None:
+# What every notice must show: without them a template would turn out documents that
+# silently lack their substance (a deleted {{ facts }}, an unterminated tag swallowing
+# the file line). Other fields may be left out on purpose.
+ESSENTIAL_FIELDS = {"facts": "Absatz mit", "subject": None, "file_number": None}
+
+
+def _missing_fields(shown: str, text: str, probe) -> list[Problem]:
+    """Problems for the essential fields whose probe values the rendered text lacks."""
+    problems = []
+    flat = " ".join(text.split())
+    for name, sample in ESSENTIAL_FIELDS.items():
+        if (sample or getattr(probe, name)) in flat:
+            continue
+        if name == "facts":
+            tag = "{{ facts }}" if shown.endswith(".html") else "{{p facts }}"
+        else:
+            tag = f"{{{{ notice.{name} }}}}"
+        problems.append(Problem(shown, f"never shows the {name} of a notice (expected {tag} "
+                                "in it; a tag left unclosed can swallow it too)"))
+    return problems
+
+
+def _check_html(workspace: Workspace, kind: str, probe) -> str:
     import jinja2
 
     from notices.render_html import facts_to_html
@@ -403,8 +429,12 @@ def _check_html(workspace: Workspace, kind: str, probe) -> None:
     env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
     shown = f"templates/{kind}.html"
     template = compile_template(env, f"{kind}.html", shown=shown)
-    render_template(template, template_context(probe, city=workspace.config.city,
-                                               facts=facts_to_html(probe.facts)), shown=shown)
+    html = render_template(template, template_context(probe, city=workspace.config.city,
+                                                      facts=facts_to_html(probe.facts)),
+                           shown=shown)
+    import re
+
+    return re.sub(r"<[^>]*>", " ", html)
 
 
 # --- the build -----------------------------------------------------------------------

@@ -642,18 +642,20 @@ class DocxRenderer:
         context = template_context(notice, city=city, facts=facts)
         return self.render_context(context, writer=writer, core=_core_properties(notice))
 
-    def check(self, notice, *, city: str | None = None) -> None:
-        """Render ``notice`` in memory and check that Word could open the result.
+    def check(self, notice, *, city: str | None = None) -> str:
+        """Render ``notice`` in memory, check that Word could open it, return its text.
 
         For ``notices check``: raises :class:`TemplateError` for a field that does not
         exist and for a template whose tags leave broken XML behind (an ``{% if %}``
         that starts in one paragraph and ends in another, say).
         """
         data = self.render(notice, city=city)
+        texts = []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for part in self._parts:
                 try:
-                    etree.fromstring(archive.read(part.name))
+                    root = etree.fromstring(archive.read(part.name))
+                    texts.append("".join(root.itertext(f"{{{W_NS}}}t")))
                 except etree.XMLSyntaxError as error:
                     where = f" in the {part.label}" if part.label else ""
                     raise TemplateError(Problem(
@@ -661,6 +663,7 @@ class DocxRenderer:
                         f"its tags produce a broken Word file{where} ({one_line(error)}); "
                         "check that each {% if %}/{% for %} starts and ends within one "
                         "paragraph, or use {%p … %} on paragraphs of their own")) from None
+        return "\n".join(texts)
 
     def facts_writer(self) -> _FactsWriter:
         """A writer for body XML whose relationship, numbering and drawing ids fit this template."""
