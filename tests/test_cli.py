@@ -280,3 +280,33 @@ def test_templates_that_lose_the_facts_or_the_file_line_are_refused(runner, work
     assert ("templates/mitteilung.docx: never shows the file_number of a notice (expected "
             "{{ notice.file_number }} in it; a tag left unclosed can swallow it too)"
             ) in result.stderr.splitlines()
+
+
+def test_output_that_is_a_file(runner, workspace_dir):
+    (workspace_dir / "output").rmdir()
+    (workspace_dir / "output").write_text("not a folder")
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert (result.exit_code, result.stderr.strip()) == (1, "output: is a file, not a folder; "
+                                                         "move it away so that notices can "
+                                                         "write its outputs there")
+    result = run(runner, workspace_dir, "verify")
+    assert (result.exit_code, result.stderr.strip()) == (
+        1, "output: is a file, not a folder: there are no outputs to verify")
+
+
+def test_a_foreign_state_database(runner, workspace_dir):
+    import sqlite3
+
+    assert run(runner, workspace_dir, "build", "--jobs", "1").exit_code == 0
+    state = workspace_dir / "output/.notices-state.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("DROP TABLE outputs")
+    result = run(runner, workspace_dir, "verify")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "output/.notices-state.sqlite: cannot be read (no such table: outputs), so nothing "
+        "can be verified against it; the next build sets it aside and rebuilds")
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "moved it to .notices-state.sqlite.broken and rebuilding everything" in result.stderr
+    assert run(runner, workspace_dir, "verify").exit_code == 0

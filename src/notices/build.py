@@ -191,7 +191,14 @@ class OutputLock:
     """An exclusive lock on an output folder, so two builds never write into one."""
 
     def __init__(self, output_dir: Path):
-        output_dir.mkdir(parents=True, exist_ok=True)
+        if output_dir.exists() and not output_dir.is_dir():
+            raise NoticesError(Problem("output", "is a file, not a folder; move it away so "
+                                       "that notices can write its outputs there"))
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NoticesError(Problem("output", f"cannot be created: {error.strerror}")
+                               ) from None
         self.path = output_dir / LOCK_NAME
         self._handle = open(self.path, "a+")
         try:

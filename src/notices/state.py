@@ -58,9 +58,11 @@ class RecordDeps:
 class BuildState:
     """Read and update the state of one output folder."""
 
-    def __init__(self, output_dir: Path):
+    def __init__(self, output_dir: Path, *, recover: bool = True):
+        """Open the state; an unreadable one is moved aside (``recover``) or raised."""
         self.path = output_dir / STATE_NAME
         self.warning: str | None = None
+        self._recover = recover
         self._db = self._open()
         self.outputs: dict[str, OutputEntry] = {
             row[0]: OutputEntry(*row) for row in self._db.execute(
@@ -77,17 +79,25 @@ class BuildState:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
-        except sqlite3.OperationalError:
-            raise  # cannot read or write the folder: not a broken state, a broken disk
+        except sqlite3.OperationalError as error:
+            if not str(error).startswith(("no such table", "no such column")) or \
+                    not self._recover:
+                raise  # cannot read or write the folder: not a broken state, a broken disk
+            return self._set_aside(error)
         except sqlite3.DatabaseError as error:
-            aside = self.path.with_name(self.path.name + ".broken")
-            self.warning = (f"the build state {STATE_NAME} was unreadable ({error}); moved it to "
-                            f"{aside.name} and rebuilding everything")
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                candidate = Path(str(self.path) + suffix)
-                if candidate.exists():
-                    os.replace(candidate, Path(str(aside) + suffix))
-            return self._connect()
+            if not self._recover:
+                raise
+            return self._set_aside(error)
+
+    def _set_aside(self, error: Exception) -> sqlite3.Connection:
+        aside = self.path.with_name(self.path.name + ".broken")
+        self.warning = (f"the build state {STATE_NAME} was unreadable ({error}); moved it to "
+                        f"{aside.name} and rebuilding everything")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            candidate = Path(str(self.path) + suffix)
+            if candidate.exists():
+                os.replace(candidate, Path(str(aside) + suffix))
+        return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         # A rollback journal rather than WAL: WAL's 32 KB shared-memory file alone would
@@ -106,7 +116,10 @@ class BuildState:
             db.execute("CREATE TABLE IF NOT EXISTS records (record TEXT PRIMARY KEY, "
                        "deps TEXT)")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        db.execute("SELECT count(*) FROM outputs").fetchone()  # fails early if corrupt
+        # Fail early if corrupt, or if another program left a database of its own here.
+        db.execute("SELECT path, record, input_hash, tool_version, template_hash, sha256, "
+                   "size, mtime_ns FROM outputs LIMIT 1").fetchall()
+        db.execute("SELECT record, deps FROM records LIMIT 1").fetchall()
         return db
 
     def _write(self, sql: str, parameters: tuple) -> None:

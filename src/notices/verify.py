@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from notices.build import ERRORS_LOG, LOCK_NAME, file_sha256
+from notices.errors import NoticesError, Problem
 from notices.state import STATE_NAME, BuildState
 
 _BOOKKEEPING = {STATE_NAME, STATE_NAME + "-wal", STATE_NAME + "-shm", STATE_NAME + "-journal",
@@ -28,10 +30,20 @@ class VerifyReport:
 def verify_outputs(output_dir: Path) -> VerifyReport:
     """Hash every recorded output (no stat shortcut: this is the proof) and list strays."""
     report = VerifyReport()
+    if output_dir.exists() and not output_dir.is_dir():
+        raise NoticesError(Problem("output", "is a file, not a folder: there are no outputs "
+                                   "to verify"))
     if not (output_dir / STATE_NAME).exists():
         state_outputs = {}
     else:
-        state = BuildState(output_dir)
+        try:
+            # Read only: verify proves what is there and changes nothing, not even a
+            # broken state (the next build sets that aside).
+            state = BuildState(output_dir, recover=False)
+        except sqlite3.Error as error:
+            raise NoticesError(Problem(f"output/{STATE_NAME}", f"cannot be read ({error}), "
+                                       "so nothing can be verified against it; the next "
+                                       "build sets it aside and rebuilds")) from None
         state_outputs = dict(state.outputs)
         state.close()
     for relative, entry in sorted(state_outputs.items()):
