@@ -310,3 +310,23 @@ def test_a_foreign_state_database(runner, workspace_dir):
     assert result.exit_code == 0, result.output
     assert "moved it to .notices-state.sqlite.broken and rebuilding everything" in result.stderr
     assert run(runner, workspace_dir, "verify").exit_code == 0
+
+
+def test_hidden_and_linked_records_are_skipped_alike_by_path_and_in_full(runner, workspace_dir,
+                                                                         write_record):
+    write_record("real/r.yaml", record_text(subject="Echt"))
+    write_record(".versteckt.yaml", SEED)
+    (workspace_dir / "records/linked").symlink_to("real")
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert ("records/linked: warning: is a link to a folder, which notices does not follow; "
+            "its records are not built (move them into records/)") in result.stderr
+    result = run(runner, workspace_dir, "build", "--jobs", "1", "records/linked",
+                 "records/.versteckt.yaml")
+    assert result.exit_code == 1
+    assert "records/linked: 'linked' is a link to a folder" in result.stderr
+    assert "records/.versteckt.yaml: '.versteckt.yaml' starts with '.' or '_'" in result.stderr
+    assert sorted(p.name for p in (workspace_dir / "output").rglob("*.pdf")) == [
+        "baumheide.pdf", "r.pdf"]
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert "orphaned" not in result.stderr and "no longer exist" not in result.stderr

@@ -136,13 +136,27 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
             problems.append(Problem(shown, "is not inside records/ (records must lie under "
                                     f"{workspace.relative(workspace.records_dir)}/)"))
             continue
+        skipped = _skipped_on_the_way(workspace, target)
+        if skipped:
+            problems.append(Problem(shown, skipped))
+            continue
         if real.is_dir():
+            before = len(found)
             for dirpath, dirnames, filenames in os.walk(target):
                 here = Path(dirpath)
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+                for name in [d for d in dirnames if (here / d).is_symlink()]:
+                    problems.append(Problem(
+                        workspace.relative(here / name), "is a link to a folder, which "
+                        "notices does not follow; its records are not built (move them into "
+                        "records/)", severity=Severity.WARNING))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_"))
+                                     and not (here / d).is_symlink())
                 for name in filenames:
                     if is_record_name(name) and not name.startswith((".", "_")):
                         found.add(Path(os.path.abspath(here / name)))
+            if paths and len(found) == before:
+                problems.append(Problem(shown, "holds no records (files ending in .yaml, .yml "
+                                        "or .md)", severity=Severity.WARNING))
         elif is_record_name(target.name):
             found.add(Path(os.path.abspath(target)))
         else:
@@ -161,6 +175,28 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
         else:
             kept.append(path)
     return kept, problems
+
+
+def _skipped_on_the_way(workspace: Workspace, target: Path) -> str | None:
+    """Why a full build would not find ``target``: hidden, or behind a link to a folder.
+
+    A path named on the command line gets the same answer as the full build, so that no
+    output exists that the next full build would call orphaned (and --prune delete).
+    """
+    root = os.path.abspath(workspace.records_dir)
+    try:
+        parts = Path(os.path.abspath(target)).relative_to(root).parts
+    except ValueError:
+        return None
+    for depth, name in enumerate(parts, start=1):
+        if name.startswith((".", "_")):
+            return (f"{name!r} starts with '.' or '_', which marks files and folders that "
+                    "are not records; rename it to build it")
+        here = os.path.join(root, *parts[:depth])
+        if os.path.islink(here) and os.path.isdir(here):
+            return (f"{name!r} is a link to a folder, which notices does not follow; move "
+                    "the records into records/")
+    return None
 
 
 def is_record_name(name: str) -> bool:
