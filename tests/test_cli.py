@@ -177,8 +177,16 @@ def test_json_report(runner, workspace_dir, write_record):
      'notices.toml: offices.Bauamt.genitive: missing or not text (write it in quotes, e.g. '
      'genitive = "des Bauamtes")'),
     ('city = "x\n', "notices.toml: invalid TOML: Illegal character '\\n' (at line 1, column 10)"),
-    ('[limits]\nmax_record_bytes = -1\n', "notices.toml: limits.max_record_bytes: expected a "
-     "positive number"),
+    ('[limits]\nmax_record_bytes = -1\n', "notices.toml: limits.max_record_bytes: -1 is out "
+     "of range (expected 1,000 to 1,000,000,000)"),
+    ('[limits]\nmax_record_bytes = 1e999\n', "notices.toml: limits.max_record_bytes: inf is "
+     "out of range"),
+    ('[limits]\nrender_timeout_seconds = 0.01\n', "notices.toml: limits.render_timeout_seconds: "
+     "0.01 is out of range (expected 1 to 86,400)"),
+    ('[limits]\nrender_memory_mb = "viel"\n', "notices.toml: limits.render_memory_mb: expected "
+     "a number, found 'viel'"),
+    ('[pdf]\nvariante = "pdf/a-2a"\n', "notices.toml: pdf.variante: unknown setting (known: "
+     "variant)"),
     ('[pdf]\nvariant = "pdf/x-9"\n', "notices.toml: pdf.variant: 'pdf/x-9' is not supported"),
 ])
 def test_bad_registry(runner, workspace_dir, toml, expected):

@@ -89,6 +89,15 @@ def open_workspace(root: Path | str = ".") -> Workspace:
     return Workspace(root, load_config(config_path))
 
 
+# Sane bounds: below them nothing could render, above them a typo (an extra zero, 1e999)
+# would switch a safeguard off or overflow the operating system's limits.
+LIMIT_RANGES = {
+    "max_record_bytes": (1_000, 1_000_000_000),
+    "render_timeout_seconds": (1, 86_400),
+    "render_memory_mb": (10, 1_000_000),
+}
+
+
 def load_config(path: Path) -> Config:
     """Read ``notices.toml``; every problem is reported at once as a :class:`ConfigError`."""
     name = CONFIG_NAME
@@ -149,8 +158,11 @@ def load_config(path: Path) -> Config:
             if not hasattr(defaults, key):
                 bad(f"limits.{key}", "unknown limit (known: max_record_bytes, "
                     "render_timeout_seconds, render_memory_mb)")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                bad(f"limits.{key}", "expected a positive number")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                bad(f"limits.{key}", f"expected a number, found {value!r}")
+            elif not LIMIT_RANGES[key][0] <= value <= LIMIT_RANGES[key][1]:
+                low, high = LIMIT_RANGES[key]
+                bad(f"limits.{key}", f"{value!r} is out of range (expected {low:,} to {high:,})")
             else:
                 kwargs[key] = type(getattr(defaults, key))(value)
         limits = Limits(**kwargs)
@@ -160,6 +172,8 @@ def load_config(path: Path) -> Config:
     variant = DEFAULT_PDF_VARIANT
     raw_pdf = data.get("pdf", {})
     if isinstance(raw_pdf, dict):
+        for extra in sorted(set(raw_pdf) - {"variant"}):
+            bad(f"pdf.{extra}", "unknown setting (known: variant)")
         variant = raw_pdf.get("variant", DEFAULT_PDF_VARIANT)
         if variant not in PDF_VARIANTS:
             bad("pdf.variant", f"{variant!r} is not supported (choose one of "
