@@ -338,3 +338,19 @@ def test_hidden_and_linked_records_are_skipped_alike_by_path_and_in_full(runner,
         "baumheide.pdf", "r.pdf"]
     result = run(runner, workspace_dir, "build", "--jobs", "1")
     assert "orphaned" not in result.stderr and "no longer exist" not in result.stderr
+
+
+def test_stylesheet_problems_are_reported_once_by_check_and_build(runner, workspace_dir):
+    css = workspace_dir / "templates/mitteilung.css"
+    css.write_text('@import "fehlt.css";\n' + css.read_text())
+    expected = ("templates/mitteilung.css: WeasyPrint: Failed to load stylesheet at "
+                "templates/fehlt.css : RefusedResource: cannot read fehlt.css: No such file or "
+                "directory")
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 1
+    assert expected in result.stderr.splitlines()
+    result = run(runner, workspace_dir, "build", "--jobs", "2")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines().count(expected) == 1, result.stderr
+    assert "ERROR weasyprint" not in result.stderr
+    assert (workspace_dir / "output/2023/baumheide.pdf").is_file()

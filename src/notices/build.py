@@ -350,6 +350,11 @@ def _init_worker(session: RenderSession) -> RenderSession:
         for fmt in session.formats:
             session.renderer(kind, fmt).render(probe, city=session.workspace.config.city)
 
+    # What WeasyPrint refused in the stylesheets travels back with the worker's "ready".
+    session.ready_report = [problem for (kind, fmt), renderer in
+                            sorted(session._renderers.items()) if fmt == "pdf"
+                            for problem in renderer.setup_problems]
+
     # Layout allocates many short-lived objects; with the default thresholds the cyclic
     # collector runs thousands of times per document (about 5 % of the time, profiled).
     gc.collect()
@@ -629,6 +634,8 @@ def _render_stale(workspace, stale, options, variant, kinds, hashes, state, writ
     except BaseException:
         pool.terminate()
         raise
+    for problems in pool.ready_reports:
+        report.problems.extend(p for p in problems or () if p not in report.problems)
 
 
 def _store_outcome(workspace, candidate, outcome, options, state, writer, hashes

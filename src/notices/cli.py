@@ -189,6 +189,12 @@ def check(context: Context, paths) -> None:
         workspace = context.workspace()
         kinds = template_kinds(workspace)
         problems = check_templates(workspace, kinds, FORMATS)
+        if not problems:
+            from notices.render_pdf import PdfRenderer
+
+            for kind in sorted(kinds):  # what WeasyPrint refuses in the stylesheets
+                problems.extend(PdfRenderer(workspace.templates_dir, kind,
+                                            variant=workspace.config.pdf_variant).setup_problems)
         results, request_problems = load_records(workspace, parse_paths(context, paths),
                                                  known_kinds=kinds)
         for result in results:

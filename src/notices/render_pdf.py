@@ -23,7 +23,7 @@ from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from notices import content  # noqa: E402
-from notices.errors import Problem, RenderError  # noqa: E402
+from notices.errors import Problem, RenderError, Severity  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
 from notices.render_html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
 from notices.table_layout import column_widths  # noqa: E402
@@ -58,6 +58,29 @@ def _overflowing_tables(document) -> dict[int, float]:
     return found
 
 
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append((record.levelno, record.getMessage()))
+
+
+@contextlib.contextmanager
+def _weasyprint_messages():
+    """Collect WeasyPrint's warnings and errors instead of letting them reach stderr raw."""
+    logger = logging.getLogger("weasyprint")
+    handler, propagate = _Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def pdf_options(variant: str) -> dict:
     """WeasyPrint options for a PDF variant; ``none`` is a plain (still tagged) PDF."""
     options = {"pdf_tags": True, "pdf_identifier": True}
@@ -75,6 +98,7 @@ class PdfRenderer:
         self.kind = kind
         self.variant = variant
         self.fetcher = WorkspaceFetcher([self.templates_dir])
+        self.base_url = self.templates_dir.as_uri() + "/"
         # Renderers that share a FontConfiguration can have their pages combined.
         self.font_config = font_config or FontConfiguration()
         env = make_environment(jinja2.FileSystemLoader(str(self.templates_dir)))
@@ -83,10 +107,24 @@ class PdfRenderer:
                                          shown=f"templates/{self.template_name}")
         css_path = self.templates_dir / f"{kind}.css"
         self.stylesheets = []
+        # What WeasyPrint refused in the stylesheet (a rule it cannot parse, an @import or
+        # a font it could not load): reported once per build and by `notices check`.
+        self.setup_problems: list[Problem] = []
+        shown_css = f"templates/{kind}.css"
         if css_path.is_file():
-            self.stylesheets.append(CSS(filename=str(css_path), url_fetcher=self.fetcher,
-                                        font_config=self.font_config))
-        self.base_url = self.templates_dir.as_uri() + "/"
+            with _weasyprint_messages() as messages:
+                self.stylesheets.append(CSS(filename=str(css_path), url_fetcher=self.fetcher,
+                                            font_config=self.font_config))
+            for level, message in messages:
+                message = message.replace(self.base_url, "templates/").replace(
+                    self.templates_dir.as_uri(), "templates")
+                self.setup_problems.append(Problem(
+                    shown_css, f"WeasyPrint: {one_line(message)}",
+                    severity=Severity.ERROR if level >= logging.ERROR else Severity.WARNING))
+        else:
+            self.setup_problems.append(Problem(
+                shown_css, "missing: the PDF is laid out without a stylesheet (no fonts, no "
+                "page margins)", severity=Severity.WARNING))
         self.options = pdf_options(variant)
 
     def render_html(self, notice, *, city: str | None,

@@ -60,7 +60,8 @@ def _worker_main(connection, initializer, initargs, function, memory_mb):
     except BaseException as error:  # report set-up failures instead of dying silently
         connection.send(("init-error", f"{type(error).__name__}: {error}"))
         return
-    connection.send(("ready", None))
+    # Anything the set-up has to tell the parent (problems with the stylesheets, say).
+    connection.send(("ready", getattr(state, "ready_report", None)))
     while True:
         try:
             task = connection.recv()
@@ -132,6 +133,7 @@ class WorkerPool:
         # Long-lived layout engines grow slowly (caches, fragmentation): a worker is
         # replaced after max_tasks records, so memory stays flat over thousands.
         self._max_tasks = max_tasks
+        self.ready_reports: list[Any] = []  # what each worker's set-up reported
         self._workers = [_Worker(self._context, *self._args) for _ in range(max(1, jobs))]
 
     def _retire(self, worker: _Worker) -> None:
@@ -178,6 +180,7 @@ class WorkerPool:
                     continue
                 if kind == "ready":
                     worker.ready = True
+                    self.ready_reports.append(payload)
                     continue
                 if kind == "init-error":
                     # Nothing can render (a full disk, a broken font): fail every record
