@@ -284,3 +284,24 @@ def test_a_session_without_public_notices_has_no_public_packet(runner, workspace
             "no public packet is written") in result.stderr.splitlines()
     assert sorted(p.name for p in (workspace_dir / "output/sessions").iterdir()) == [
         "2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf"]
+
+
+def test_broken_cover_templates_are_found_by_check_and_before_any_rendering(runner,
+                                                                            workspace_dir):
+    templates = workspace_dir / "templates"
+    (templates / "sitzungsmappe.html").write_text(
+        (templates / "sitzungsmappe.html").read_text() + "<p>{{ nosuch }}</p>\n")
+    (templates / "sitzungsmappe.docx").write_bytes(b"garbage")
+    expected = {"templates/sitzungsmappe.docx: is not a Word file (File is not a zip file); "
+                "save it from Word as .docx"}
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 1
+    lines = set(result.stderr.splitlines())
+    assert expected <= lines and any(line.startswith("templates/sitzungsmappe.html:") and
+                                     line.endswith("'nosuch' is undefined") for line in lines)
+    result = run(runner, workspace_dir, "session", "--committee", SESSION,
+                 "--date", "20.04.2023")
+    assert result.exit_code == 1
+    assert expected <= set(result.stderr.splitlines())
+    # Not even the single notices were rendered (only the build lock is there).
+    assert [p.name for p in (workspace_dir / "output").iterdir()] in ([], [".notices.lock"])

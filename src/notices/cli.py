@@ -192,9 +192,12 @@ def check(context: Context, paths) -> None:
         if not problems:
             from notices.render_pdf import PdfRenderer
 
+            from notices.packets import check_packet_templates
+
             for kind in sorted(kinds):  # what WeasyPrint refuses in the stylesheets
                 problems.extend(PdfRenderer(workspace.templates_dir, kind,
                                             variant=workspace.config.pdf_variant).setup_problems)
+            problems.extend(check_packet_templates(workspace))
         results, request_problems = load_records(workspace, parse_paths(context, paths),
                                                  known_kinds=kinds)
         for result in results:

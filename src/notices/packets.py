@@ -31,7 +31,7 @@ from notices.build import (PACKET_TEMPLATE, SESSION_PREFIX, BuildOptions, Output
                            _unchanged, build_locked, template_hashes,
                            template_kinds)
 from notices.config import Workspace
-from notices.errors import NoticesError, Problem, Severity, UsageError
+from notices.errors import NoticesError, Problem, Severity, TemplateError, UsageError
 from notices.records import Notice, format_date, load_records, parse_date
 from notices.sessions import Session, SessionKey, group_sessions, kind_label
 from notices.state import BuildState, OutputEntry
@@ -112,6 +112,10 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
                                        f"on {format_date(key.date)} would share the packet "
                                        f"output/sessions/{key.slug}.*; spell the committee the "
                                        "same way in all their records"))
+        cover_problems = [p for p in check_packet_templates(workspace, options.formats,
+                                                            required=True) if p.is_error]
+        if cover_problems:
+            raise TemplateError(cover_problems)
         # Bring the single notices up to date first, and learn whether any fails.
         build_report = build_locked(workspace, [workspace.root / n.path for n in
                                                 session.notices], options=options)
@@ -125,6 +129,47 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
             return report
         _write_packets(workspace, session, options, force, report)
     return report
+
+
+def check_packet_templates(workspace: Workspace, formats=("docx", "pdf"), *,
+                           required: bool = False) -> list[Problem]:
+    """Fill the cover templates with a probe session, as ``check`` does for the notices'.
+
+    A broken cover is then found by ``notices check`` and before ``notices session``
+    renders anything, not after the session's notices have been built.
+    """
+    import dataclasses
+
+    from notices.templating import probe_notice
+
+    kinds = sorted(template_kinds(workspace))
+    if not kinds:
+        return []
+    problems: list[Problem] = []
+    key = SessionKey("Ausschuss", dt.date(2024, 1, 3))
+    context = {"session": key, "part": PUBLIC_PART, "public": True,
+               "city": workspace.config.city}
+    items = [_Item(dataclasses.replace(probe_notice(), kind=kinds[0]), "notice-1", page=2)]
+    for fmt in formats:
+        path = workspace.templates_dir / f"{PACKET_TEMPLATE}.{'html' if fmt == 'pdf' else fmt}"
+        if not path.is_file():
+            problems.append(Problem(f"templates/{path.name}", "missing: 'notices session' "
+                                    "needs it for the cover sheet of a session packet",
+                                    severity=Severity.ERROR if required else Severity.WARNING))
+            continue
+        try:
+            if fmt == "pdf":
+                from notices.render_pdf import PdfRenderer
+
+                cover = PdfRenderer(workspace.templates_dir, PACKET_TEMPLATE,
+                                    variant=workspace.config.pdf_variant)
+                cover.fill({**context, "items": [item.context() for item in items]})
+                problems.extend(cover.setup_problems)
+            else:
+                _docx_packet(workspace, context, items)
+        except NoticesError as error:
+            problems.extend(error.problems)
+    return problems
 
 
 def _no_session_message(key: SessionKey, sessions: dict[SessionKey, Session]) -> str:
