@@ -176,7 +176,7 @@ def test_json_report(runner, workspace_dir, write_record):
     ('[offices.Bauamt]\nnumber = "600"\n',
      'notices.toml: offices.Bauamt.genitive: missing or not text (write it in quotes, e.g. '
      'genitive = "des Bauamtes")'),
-    ('city = "x\n', "notices.toml: invalid TOML: Illegal character '\\n' (at line 1, column 10)"),
+    ('city = "x\n', "notices.toml:1:10: invalid TOML: Illegal character '\\n'"),
     ('[limits]\nmax_record_bytes = -1\n', "notices.toml: limits.max_record_bytes: -1 is out "
      "of range (expected 1,000 to 1,000,000,000)"),
     ('[limits]\nmax_record_bytes = 1e999\n', "notices.toml: limits.max_record_bytes: inf is "
@@ -354,3 +354,10 @@ def test_stylesheet_problems_are_reported_once_by_check_and_build(runner, worksp
     assert result.stderr.splitlines().count(expected) == 1, result.stderr
     assert "ERROR weasyprint" not in result.stderr
     assert (workspace_dir / "output/2023/baumheide.pdf").is_file()
+
+
+def test_commands_work_from_a_folder_inside_the_workspace(runner, workspace_dir, monkeypatch):
+    monkeypatch.chdir(workspace_dir / "records" / "2023")
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "checked 1 record: 0 with errors" in result.stderr

@@ -219,8 +219,19 @@ def test_two_records_with_one_output_are_both_refused(workspace, write_record):
     results, _ = load_records(workspace)
     by_path = {r.path: messages(r) for r in results}
     assert ("records/2023/x.yaml: writes the same outputs (output/2023/x.*) as "
-            "records/2023/x.md; rename or remove one of them") in by_path["records/2023/x.yaml"]
+            "records/2023/x.md; rename or remove one") in by_path["records/2023/x.yaml"]
     assert any("as records/2023/x.yaml;" in m for m in by_path["records/2023/x.md"])
+
+
+def test_records_whose_outputs_differ_only_in_case_are_refused(workspace, write_record):
+    write_record("2023/Bericht.yaml", SEED)
+    write_record("2023/bericht.yaml", SEED)
+    results, _ = load_records(workspace)
+    by_path = {r.path: messages(r) for r in results}
+    assert ("records/2023/Bericht.yaml: writes outputs (output/2023/Bericht.*) whose names "
+            "differ only in letter case from those of records/2023/bericht.yaml, which Windows "
+            "and macOS take for the same files; rename or remove one"
+            ) in by_path["records/2023/Bericht.yaml"]
 
 
 def test_record_outside_records_is_refused(workspace, tmp_path):

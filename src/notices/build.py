@@ -22,7 +22,7 @@ from collections.abc import Callable
 from notices import __version__
 from notices.config import Workspace
 from notices.errors import BuildLockedError, NoticesError, Problem, Severity, TemplateError
-from notices.records import discover_records, output_stem_for
+from notices.records import discover_records, output_clash, output_stem_for
 from notices.state import STATE_NAME, BuildState, OutputEntry
 from notices.writer import OutputWriter
 
@@ -522,10 +522,10 @@ def _build_with_state(workspace, paths, options, variant, kinds, state, report,
     for candidate in candidates:
         group = by_stem[candidate.stem.casefold()]
         if len(group) > 1:
-            others = ", ".join(c.path for c in group if c is not candidate)
-            _finish(report, on_record, RecordReport(candidate.path, FAILED, problems=[Problem(
-                candidate.path, f"writes the same outputs (output/{candidate.stem}.*) as "
-                f"{others}; rename or remove one of them")],
+            clash = output_clash(candidate.stem, [(c.path, c.stem) for c in group
+                                                  if c is not candidate])
+            _finish(report, on_record, RecordReport(candidate.path, FAILED, problems=[
+                Problem(candidate.path, clash)],
                 stale_outputs=_recorded_outputs(state, candidate.path)))
             continue
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,13 +81,16 @@ class Workspace:
 
 def open_workspace(root: Path | str = ".") -> Workspace:
     """Find and load the workspace at ``root`` (which must hold ``notices.toml``)."""
-    root = Path(os.path.abspath(root))
-    config_path = root / CONFIG_NAME
-    if not config_path.is_file():
-        raise WorkspaceError(Problem(
-            path=str(root), message=f"not a notices workspace: {CONFIG_NAME} is missing "
-            "(create one with 'notices init DIR', or pass -C DIR)"))
-    return Workspace(root, load_config(config_path))
+    start = Path(os.path.abspath(root))
+    # Like git: from a folder inside the workspace (records/2023, output/) the workspace
+    # above it is meant.
+    for folder in (start, *start.parents):
+        config_path = folder / CONFIG_NAME
+        if config_path.is_file():
+            return Workspace(folder, load_config(config_path))
+    raise WorkspaceError(Problem(
+        path=str(start), message=f"not a notices workspace: {CONFIG_NAME} is missing "
+        "(create one with 'notices init DIR', or pass -C DIR)"))
 
 
 # Sane bounds: below them nothing could render, above them a typo (an extra zero, 1e999)
@@ -107,7 +111,11 @@ def load_config(path: Path) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(Problem(name, "is not UTF-8 text; save it as UTF-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(Problem(name, f"invalid TOML: {error}"))
+        where = re.search(r" \(at line (\d+), column (\d+)\)$", str(error))
+        message = str(error)[:where.start()] if where else str(error)
+        raise ConfigError(Problem(name, f"invalid TOML: {message}",
+                                  line=int(where.group(1)) if where else None,
+                                  column=int(where.group(2)) if where else None))
     except OSError as error:
         raise ConfigError(Problem(name, f"cannot be read: {error.strerror}"))
     problems: list[Problem] = []

@@ -106,6 +106,16 @@ class RecordResult:
         return output_stem_for(self.path)
 
 
+def output_clash(stem: str, others: list[tuple[str, str]]) -> str:
+    """Why a record is refused whose outputs' names clash with ``others`` (path, stem)."""
+    paths = ", ".join(path for path, _ in others)
+    if all(other == stem for _, other in others):
+        return f"writes the same outputs (output/{stem}.*) as {paths}; rename or remove one"
+    return (f"writes outputs (output/{stem}.*) whose names differ only in letter case from "
+            f"those of {paths}, which Windows and macOS take for the same files; rename or "
+            "remove one")
+
+
 def output_stem_for(record_path: str) -> str:
     """``records/2023/x v2.1.yaml`` -> ``2023/x v2.1`` (the outputs' path without suffix)."""
     relative = Path(record_path).relative_to("records")
@@ -220,10 +230,9 @@ def load_records(workspace: Workspace, paths: list[Path] | None = None, *,
     for group in by_stem.values():
         if len(group) > 1:
             for result in group:
-                others = ", ".join(r.path for r in group if r is not result)
-                result.problems.append(Problem(
-                    result.path, f"writes the same outputs (output/{result.output_stem}.*) as "
-                    f"{others}; rename or remove one of them"))
+                result.problems.append(Problem(result.path, output_clash(
+                    result.output_stem, [(r.path, r.output_stem) for r in group
+                                         if r is not result])))
                 result.notice = None
     return results, request_problems
 
