@@ -197,7 +197,7 @@ def check(context: Context, paths) -> None:
             for kind in sorted(kinds):  # what WeasyPrint refuses in the stylesheets
                 problems.extend(PdfRenderer(workspace.templates_dir, kind,
                                             variant=workspace.config.pdf_variant).setup_problems)
-            problems.extend(check_packet_templates(workspace))
+            problems.extend(check_packet_templates(workspace, stylesheets=True))
         results, request_problems = load_records(workspace, parse_paths(context, paths),
                                                  known_kinds=kinds)
         for result in results:

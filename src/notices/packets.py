@@ -132,11 +132,14 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
 
 
 def check_packet_templates(workspace: Workspace, formats=("docx", "pdf"), *,
-                           required: bool = False) -> list[Problem]:
+                           required: bool = False, stylesheets: bool = False
+                           ) -> list[Problem]:
     """Fill the cover templates with a probe session, as ``check`` does for the notices'.
 
     A broken cover is then found by ``notices check`` and before ``notices session``
-    renders anything, not after the session's notices have been built.
+    renders anything, not after the session's notices have been built. ``stylesheets``
+    also loads the cover's CSS with WeasyPrint: only for ``check``, because fonts loaded
+    in a process that then forks the render workers would be shared with them.
     """
     import dataclasses
 
@@ -158,13 +161,24 @@ def check_packet_templates(workspace: Workspace, formats=("docx", "pdf"), *,
                                     severity=Severity.ERROR if required else Severity.WARNING))
             continue
         try:
-            if fmt == "pdf":
+            if fmt == "pdf" and stylesheets:
                 from notices.render_pdf import PdfRenderer
 
                 cover = PdfRenderer(workspace.templates_dir, PACKET_TEMPLATE,
                                     variant=workspace.config.pdf_variant)
                 cover.fill({**context, "items": [item.context() for item in items]})
                 problems.extend(cover.setup_problems)
+            elif fmt == "pdf":
+                import jinja2
+
+                from notices.templating import (compile_template, make_environment,
+                                                render_template)
+
+                env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
+                shown = f"templates/{path.name}"
+                render_template(compile_template(env, path.name, shown=shown),
+                                {**context, "items": [item.context() for item in items]},
+                                shown=shown)
             else:
                 _docx_packet(workspace, context, items)
         except NoticesError as error:
