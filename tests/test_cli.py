@@ -361,3 +361,19 @@ def test_commands_work_from_a_folder_inside_the_workspace(runner, workspace_dir,
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     assert "checked 1 record: 0 with errors" in result.stderr
+
+
+def test_another_programs_database_is_neither_adopted_nor_altered(runner, workspace_dir):
+    import sqlite3
+
+    state = workspace_dir / "output/.notices-state.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("CREATE TABLE foo (x)")
+    before = state.read_bytes()
+    result = run(runner, workspace_dir, "verify")
+    assert result.exit_code == 1
+    assert "not a notices build state (it holds other tables)" in result.stderr
+    assert state.read_bytes() == before
+    result = run(runner, workspace_dir, "build", "--jobs", "1")
+    assert result.exit_code == 0
+    assert "moved it to .notices-state.sqlite.broken" in result.stderr

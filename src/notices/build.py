@@ -418,9 +418,9 @@ ESSENTIAL_FIELDS = {"facts": "Absatz mit", "subject": None, "file_number": None}
 def _missing_fields(shown: str, text: str, probe) -> list[Problem]:
     """Problems for the essential fields whose probe values the rendered text lacks."""
     problems = []
-    flat = " ".join(text.split())
+    flat = " ".join(text.split()).casefold()  # {{ notice.subject|upper }} shows it too
     for name, sample in ESSENTIAL_FIELDS.items():
-        if (sample or getattr(probe, name)) in flat:
+        if " ".join((sample or getattr(probe, name)).split()).casefold() in flat:
             continue
         if name == "facts":
             tag = "{{ facts }}" if shown.endswith(".html") else "{{p facts }}"
@@ -444,9 +444,15 @@ def _check_html(workspace: Workspace, kind: str, probe) -> str:
     html = render_template(template, template_context(probe, city=workspace.config.city,
                                                       facts=facts_to_html(probe.facts)),
                            shown=shown)
-    import re
+    # The text a reader sees: the body only (not <title> or <meta>), entities resolved.
+    import lxml.html
 
-    return re.sub(r"<[^>]*>", " ", html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    body = root.find("body")
+    return " ".join((body if body is not None else root).itertext())
 
 
 # --- the build -----------------------------------------------------------------------

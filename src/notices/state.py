@@ -102,7 +102,11 @@ class BuildState:
     def _connect(self) -> sqlite3.Connection:
         # A rollback journal rather than WAL: WAL's 32 KB shared-memory file alone would
         # fail under a small file-size limit, and one writer per folder is all we have.
-        db = sqlite3.connect(self.path, isolation_level=None)
+        if self._recover:
+            db = sqlite3.connect(self.path, isolation_level=None)
+        else:  # read only: verify proves what is there and changes nothing
+            db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True,
+                                 isolation_level=None)
         db.execute("PRAGMA synchronous=NORMAL")
         self._pending = 0
         self._last_commit = time.monotonic()
@@ -110,6 +114,9 @@ class BuildState:
         if version not in (0, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"unknown state format {version}")
         if version == 0:
+            tables = db.execute("SELECT name FROM sqlite_master").fetchall()
+            if tables:  # another program's database: not ours to adopt
+                raise sqlite3.DatabaseError("not a notices build state (it holds other tables)")
             db.execute("CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, "
                        "record TEXT, input_hash TEXT, tool_version TEXT, template_hash TEXT, "
                        "sha256 TEXT, size INTEGER, mtime_ns INTEGER)")

@@ -105,4 +105,4 @@ def probe_notice(*, public: bool = True):
         office=Office("Amt", "100", "des Amtes", "Amt"), file_number="100.1",
         date=dt.date(2024, 1, 2), contact=Contact("Frau Muster", "0521 51000"),
         session=Session("Ausschuss", dt.date(2024, 1, 3), public, "1"),
-        subject="Probe", facts=facts, signatory="Muster", source_sha256="0" * 64)
+        subject="Probebetreff", facts=facts, signatory="Muster", source_sha256="0" * 64)
