@@ -275,15 +275,21 @@ def test_sessions_listing_reports_broken_records(runner, session_workspace, writ
 
 
 def test_a_session_without_public_notices_has_no_public_packet(runner, workspace_dir):
+    args = ("session", "--committee", SESSION, "--date", "20.04.2023", "--format", "pdf")
+    assert run(runner, workspace_dir, *args).exit_code == 0  # public, with the notice
     record = workspace_dir / "records/2023/baumheide.yaml"
     record.write_text(record.read_text().replace("public: true", "public: false"))
-    result = run(runner, workspace_dir, "session", "--committee", SESSION,
-                 "--date", "20.04.2023", "--format", "pdf")
+    result = run(runner, workspace_dir, *args)
     assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
     assert ("session: warning: Bezirksvertretung Heepen am 20.04.2023 has no public notices: "
-            "no public packet is written") in result.stderr.splitlines()
+            "no public packet is written") in lines
+    # The earlier public packet holds the now non-public notice: it must not stay.
+    assert ("output/sessions/2023-04-20_bezirksvertretung-heepen.pdf: warning: removed: the "
+            "earlier public packet held notices that are no longer public") in lines
     assert sorted(p.name for p in (workspace_dir / "output/sessions").iterdir()) == [
         "2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf"]
+    assert run(runner, workspace_dir, "verify").exit_code == 0
 
 
 def test_broken_cover_templates_are_found_by_check_and_before_any_rendering(runner,

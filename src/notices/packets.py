@@ -244,6 +244,7 @@ def _write_packets(workspace: Workspace, session: Session, options: BuildOptions
             report.problems.append(Problem("session", f"{session.key} has no public notices: "
                                            "no public packet is written",
                                            severity=Severity.WARNING))
+            _remove_stale_public_packet(workspace, session, state, writer, report)
         if session.non_public:
             parts.append((NON_PUBLIC_PART, False, session.non_public))
         for part, public, notices in parts:
@@ -282,6 +283,30 @@ def _write_packets(workspace: Workspace, session: Session, options: BuildOptions
                 report.packets.append(PacketResult(relative, "built"))
     finally:
         state.close()
+
+
+def _remove_stale_public_packet(workspace, session, state, writer, report) -> None:
+    """A public packet from before the session's last notice became non-public must go.
+
+    It holds that notice's text: left in output/ it would be published with the rest.
+    """
+    for fmt in ("docx", "pdf"):
+        relative = f"sessions/{session.key.slug}.{fmt}"
+        entry = state.outputs.get(relative)
+        if entry is None:
+            continue
+        target = workspace.output_dir / relative
+        if target.exists() and not _unchanged(target, entry):
+            report.failed = True
+            report.problems.append(Problem(
+                f"output/{relative}", "is an earlier public packet, edited since, that holds "
+                "notices which are no longer public; remove it by hand"))
+            continue
+        writer.remove(relative)
+        state.forget_output(relative)
+        report.problems.append(Problem(
+            f"output/{relative}", "removed: the earlier public packet held notices that are "
+            "no longer public", severity=Severity.WARNING))
 
 
 def _packet_hash(workspace, key, part, notices, hashes, variant, state) -> str:
