@@ -343,17 +343,22 @@ def test_hidden_and_linked_records_are_skipped_alike_by_path_and_in_full(runner,
 def test_stylesheet_problems_are_reported_once_by_check_and_build(runner, workspace_dir):
     css = workspace_dir / "templates/mitteilung.css"
     css.write_text('@import "fehlt.css";\n' + css.read_text())
+    seed = workspace_dir / "records/2023/baumheide.yaml"
+    (workspace_dir / "records/2023/zweite.yaml").write_text(seed.read_text())
     expected = ("templates/mitteilung.css: WeasyPrint: Failed to load stylesheet at "
                 "templates/fehlt.css : RefusedResource: cannot read fehlt.css: No such file or "
                 "directory")
     result = run(runner, workspace_dir, "check")
     assert result.exit_code == 1
     assert expected in result.stderr.splitlines()
-    result = run(runner, workspace_dir, "build", "--jobs", "2")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines().count(expected) == 1, result.stderr
-    assert "ERROR weasyprint" not in result.stderr
-    assert (workspace_dir / "output/2023/baumheide.pdf").is_file()
+    for _ in range(2):  # reported until fixed: no output is recorded as current
+        result = run(runner, workspace_dir, "build", "--jobs", "2")
+        assert result.exit_code == 1
+        assert result.stderr.splitlines().count(expected) == 1, result.stderr
+        assert ("records/2023/baumheide.yaml: not rendered: its template's stylesheet "
+                "(templates/mitteilung.css) has errors, see above") in result.stderr
+        assert "ERROR weasyprint" not in result.stderr
+        assert not (workspace_dir / "output/2023/baumheide.pdf").exists()
 
 
 def test_commands_work_from_a_folder_inside_the_workspace(runner, workspace_dir, monkeypatch):

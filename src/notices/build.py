@@ -276,8 +276,18 @@ class RenderSession:
             deps.append((workspace.relative(image.path), file_sha256(image.path)))
         outcome["kind"], outcome["deps"] = notice.kind, deps
         for fmt in self.formats:
+            renderer = self.renderer(notice.kind, fmt)
+            broken = [p for p in getattr(renderer, "setup_problems", ()) if p.is_error]
+            if broken:
+                # A PDF without its stylesheet's import or fonts is not the document the
+                # template describes: fail, so that no such output is recorded as current.
+                outcome["problems"] = outcome["problems"] + broken + [Problem(
+                    result.path, "not rendered: its template's stylesheet "
+                    f"(templates/{notice.kind}.css) has errors, see above")]
+                outcome["outputs"] = {}
+                return outcome
             try:
-                data = self.renderer(notice.kind, fmt).render(notice, city=workspace.config.city)
+                data = renderer.render(notice, city=workspace.config.city)
             except NoticesError as error:
                 outcome["problems"] = outcome["problems"] + error.problems
                 outcome["outputs"] = {}
@@ -351,9 +361,10 @@ def _init_worker(session: RenderSession) -> RenderSession:
             session.renderer(kind, fmt).render(probe, city=session.workspace.config.city)
 
     # What WeasyPrint refused in the stylesheets travels back with the worker's "ready".
+    # (Its errors fail each record instead, so that they are reported until fixed.)
     session.ready_report = [problem for (kind, fmt), renderer in
                             sorted(session._renderers.items()) if fmt == "pdf"
-                            for problem in renderer.setup_problems]
+                            for problem in renderer.setup_problems if not problem.is_error]
 
     # Layout allocates many short-lived objects; with the default thresholds the cyclic
     # collector runs thousands of times per document (about 5 % of the time, profiled).

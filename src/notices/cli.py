@@ -147,10 +147,17 @@ def build(context: Context, paths, formats, force, prune, jobs, pdf_variant, qui
                            pdf_variant=pdf_variant)
     progress = Progress(enabled=not quiet and sys.stderr.isatty())
 
+    shown_once: set[str] = set()
+
     def on_record(record) -> None:
         with progress.paused():
             for problem in record.problems:
-                emit(problem)
+                line = problem.format()
+                if problem.path.startswith("templates/"):  # the same for every record
+                    if line in shown_once:
+                        continue
+                    shown_once.add(line)
+                emit(line)
         progress.advance(record.status != "up to date")
 
     def go():
