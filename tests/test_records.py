@@ -79,7 +79,7 @@ ERRORS = [
      "(expected DD.MM.YYYY or YYYY-MM-DD)"),
     (SEED.replace("  public: true", "  public: vielleicht"),
      "records/2023/x.yaml:11: session.public: 'vielleicht' is not understood (expected "
-     "true/false, ja/nein, öffentlich/nicht öffentlich/nichtöffentlich)"),
+     "true/false, ja/nein, yes/no, öffentlich/nicht öffentlich/nichtöffentlich)"),
     (SEED.replace("signatory:", "signatroy:"),
      "records/2023/x.yaml:16: signatroy: unknown field (did you mean 'signatory'?)"),
     (SEED.replace("signatory: Dodenhoff\n", ""),

@@ -102,7 +102,10 @@ class BuildReport:
     def as_json(self) -> dict:
         return {
             "summary": self.summary(),
-            "counts": {s: self.count(s) for s in (BUILT, UP_TO_DATE, FAILED, KEPT)},
+            # "kept": records with an output edited by hand and left alone, as in summary().
+            "counts": {BUILT: self.count(BUILT), UP_TO_DATE: self.count(UP_TO_DATE),
+                       FAILED: self.count(FAILED),
+                       KEPT: sum(1 for r in self.records if r.kept_outputs)},
             "records": [r.as_json() for r in self.records],
             "problems": [p.format() for p in self.problems],
             "removed": [f"output/{o}" for o in self.removed],

@@ -82,6 +82,8 @@ class Workspace:
 def open_workspace(root: Path | str = ".") -> Workspace:
     """Find and load the workspace at ``root`` (which must hold ``notices.toml``)."""
     start = Path(os.path.abspath(root))
+    if not start.is_dir():  # a typo in -C must not fall back to a workspace above it
+        raise WorkspaceError(Problem(str(start), "no such folder"))
     # Like git: from a folder inside the workspace (records/2023, output/) the workspace
     # above it is meant.
     for folder in (start, *start.parents):
@@ -163,7 +165,7 @@ def load_config(path: Path) -> Config:
         defaults = Limits()
         kwargs = {}
         for key, value in raw_limits.items():
-            if not hasattr(defaults, key):
+            if key not in LIMIT_RANGES:
                 bad(f"limits.{key}", "unknown limit (known: max_record_bytes, "
                     "render_timeout_seconds, render_memory_mb)")
             elif isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -29,7 +29,7 @@ DEFAULT_KIND = "mitteilung"
 PUBLIC_WORDS = {"true": True, "ja": True, "yes": True, "öffentlich": True,
                 "false": False, "nein": False, "no": False, "nicht öffentlich": False,
                 "nichtöffentlich": False}
-PUBLIC_HELP = "true/false, ja/nein, öffentlich/nicht öffentlich/nichtöffentlich"
+PUBLIC_HELP = "true/false, ja/nein, yes/no, öffentlich/nicht öffentlich/nichtöffentlich"
 DATE_HELP = "expected DD.MM.YYYY or YYYY-MM-DD"
 DIRECTION_WARNING = ("removed text-direction controls ({}) that would show the text in "
                      "another order than it was typed")
@@ -154,7 +154,8 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
             before = len(found)
             for dirpath, dirnames, filenames in os.walk(target):
                 here = Path(dirpath)
-                for name in [d for d in dirnames if (here / d).is_symlink()]:
+                for name in sorted(d for d in dirnames if (here / d).is_symlink()
+                                   and not d.startswith((".", "_"))):
                     problems.append(Problem(
                         workspace.relative(here / name), "is a link to a folder, which "
                         "notices does not follow; its records are not built (move them into "
@@ -174,10 +175,11 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
     # A record in records/sessions/ would write its outputs among the session packets in
     # output/sessions/, and the two would overwrite each other.
     root = os.path.abspath(workspace.records_dir)
-    reserved = tuple(os.path.join(root, name) + os.sep for name in RESERVED_DIRS)
+    # Case-insensitively: on Windows and macOS records/Sessions/ is records/sessions/.
+    reserved = tuple((os.path.join(root, name) + os.sep).casefold() for name in RESERVED_DIRS)
     kept = []
     for path in sorted(found):
-        if str(path).startswith(reserved):
+        if str(path).casefold().startswith(reserved):
             folder = os.path.relpath(path, root).split(os.sep)[0]
             problems.append(Problem(workspace.relative(path), f"records/{folder}/ is reserved "
                                     "for session packets (output/sessions/); move the record "
