@@ -187,36 +187,10 @@ def build(context: Context, paths, formats, force, prune, jobs, pdf_variant, qui
 @click.pass_obj
 def check(context: Context, paths) -> None:
     """Validate records, the registry and the templates without rendering anything."""
-    from notices.build import (FORMATS, check_templates, font_problems, table_problems,
-                               template_kinds)
-    from notices.records import load_records
-    from notices.sessions import group_sessions
+    from notices.check import check_workspace
 
     def go():
-        workspace = context.workspace()
-        kinds = template_kinds(workspace)
-        problems = check_templates(workspace, kinds, FORMATS)
-        if not problems:
-            from notices.render_pdf import PdfRenderer
-
-            from notices.packets import check_packet_templates
-
-            for kind in sorted(kinds):  # what WeasyPrint refuses in the stylesheets
-                problems.extend(PdfRenderer(workspace.templates_dir, kind,
-                                            variant=workspace.config.pdf_variant).setup_problems)
-            problems.extend(check_packet_templates(workspace, stylesheets=True))
-        results, request_problems = load_records(workspace, parse_paths(context, paths),
-                                                 known_kinds=kinds)
-        for result in results:
-            if result.ok:
-                result.problems.extend(font_problems(workspace, result.notice))
-                result.problems.extend(table_problems(result.notice))
-        # Misspelt committees and doubled agenda items, before they spoil a packet.
-        _, session_problems = group_sessions([r.notice for r in results if r.ok])
-        by_path = {r.path: r for r in results}
-        for problem in session_problems:
-            by_path[problem.path].problems.append(problem)
-        return problems + request_problems, results
+        return check_workspace(context.workspace(), parse_paths(context, paths))
 
     problems, results = run_safely(context, go)
     for problem in problems:

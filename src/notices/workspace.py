@@ -30,6 +30,7 @@ def init_workspace(target: Path) -> list[Path]:
         raise WorkspaceError(Problem(str(target), f"already holds {', '.join(existing)}; "
                                      "choose an empty or new folder"))
     created = []
+    had_output = (target / "output").exists()
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in SKELETON_ITEMS:
@@ -42,6 +43,13 @@ def init_workspace(target: Path) -> list[Path]:
             created.append(target / name)
         (target / "output").mkdir(exist_ok=True)
     except (OSError, shutil.Error) as error:
+        # Leave nothing half-made behind: a retry would be refused as "already holds".
+        made = [target / name for name in SKELETON_ITEMS]  # none existed before
+        for item in made + ([] if had_output else [target / "output"]):
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item, ignore_errors=True)
+            elif item.exists():
+                item.unlink(missing_ok=True)
         reason = getattr(error, "strerror", None) or str(error)
         raise WorkspaceError(Problem(str(target), f"cannot create the workspace here: {reason}"
                                      )) from None
