@@ -311,3 +311,13 @@ def test_broken_cover_templates_are_found_by_check_and_before_any_rendering(runn
     assert expected <= set(result.stderr.splitlines())
     # Not even the single notices were rendered (only the build lock is there).
     assert [p.name for p in (workspace_dir / "output").iterdir()] in ([], [".notices.lock"])
+
+
+def test_a_file_number_used_twice_in_one_session_is_reported(runner, workspace_dir,
+                                                             write_record):
+    write_record("kopie.yaml", SEED.replace('agenda_item: "5.1"', 'agenda_item: "6"'))
+    result = run(runner, workspace_dir, "check")
+    assert result.exit_code == 0, result.output
+    assert ("records/kopie.yaml: warning: file_number: file number '600.22' is also used by "
+            "records/2023/baumheide.yaml in the same session (Bezirksvertretung Heepen am "
+            "20.04.2023); a copied record?") in result.stderr.splitlines()

@@ -85,7 +85,15 @@ def group_sessions(notices: list[Notice]) -> tuple[dict[SessionKey, Session], li
     for session in sessions.values():
         session.notices.sort(key=agenda_order)
         seen: dict[str, Notice] = {}
+        numbers: dict[str, Notice] = {}
         for notice in session.notices:
+            # The same Aktenzeichen twice in one session is usually a copied record.
+            first = numbers.setdefault(notice.file_number, notice)
+            if first is not notice:
+                problems.append(Problem(
+                    notice.path, f"file number {notice.file_number!r} is also used by "
+                    f"{first.path} in the same session ({session.key}); a copied record?",
+                    field="file_number", severity=Severity.WARNING))
             item = notice.session.agenda_item
             if item is None:
                 continue
