@@ -445,19 +445,23 @@ def _missing_fields(shown: str, text: str, probe) -> list[Problem]:
     return problems
 
 
-def _check_html(workspace: Workspace, kind: str, probe) -> str:
+def fill_html_template(workspace: Workspace, name: str, context: dict) -> str:
+    """Fill ``templates/NAME`` without WeasyPrint; :class:`TemplateError` names its line."""
     import jinja2
 
-    from notices.render_html import facts_to_html
-    from notices.templating import (compile_template, make_environment, render_template,
-                                    template_context)
+    from notices.templating import compile_template, make_environment, render_template
 
     env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
-    shown = f"templates/{kind}.html"
-    template = compile_template(env, f"{kind}.html", shown=shown)
-    html = render_template(template, template_context(probe, city=workspace.config.city,
-                                                      facts=facts_to_html(probe.facts)),
-                           shown=shown)
+    shown = f"templates/{name}"
+    return render_template(compile_template(env, name, shown=shown), context, shown=shown)
+
+
+def _check_html(workspace: Workspace, kind: str, probe) -> str:
+    from notices.render_html import facts_to_html
+    from notices.templating import template_context
+
+    html = fill_html_template(workspace, f"{kind}.html", template_context(
+        probe, city=workspace.config.city, facts=facts_to_html(probe.facts)))
     # The text a reader sees: the body only (not <title> or <meta>), entities resolved.
     import lxml.html
 

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 
 from notices import __version__
 from notices.build import (PACKET_TEMPLATE, SESSION_PREFIX, BuildOptions, OutputLock,
-                           _unchanged, build_locked, template_hashes,
+                           _unchanged, build_locked, fill_html_template, template_hashes,
                            template_kinds)
 from notices.config import Workspace
 from notices.errors import NoticesError, Problem, Severity, TemplateError, UsageError
@@ -169,16 +169,8 @@ def check_packet_templates(workspace: Workspace, formats=("docx", "pdf"), *,
                 cover.fill({**context, "items": [item.context() for item in items]})
                 problems.extend(cover.setup_problems)
             elif fmt == "pdf":
-                import jinja2
-
-                from notices.templating import (compile_template, make_environment,
-                                                render_template)
-
-                env = make_environment(jinja2.FileSystemLoader(str(workspace.templates_dir)))
-                shown = f"templates/{path.name}"
-                render_template(compile_template(env, path.name, shown=shown),
-                                {**context, "items": [item.context() for item in items]},
-                                shown=shown)
+                fill_html_template(workspace, path.name,
+                                   {**context, "items": [item.context() for item in items]})
             else:
                 _docx_packet(workspace, context, items)
         except NoticesError as error:

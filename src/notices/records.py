@@ -155,15 +155,15 @@ def discover_records(workspace: Workspace, paths: list[Path] | None = None
             for dirpath, dirnames, filenames in os.walk(target):
                 here = Path(dirpath)
                 for name in sorted(d for d in dirnames if (here / d).is_symlink()
-                                   and not d.startswith((".", "_"))):
+                                   and not is_hidden(d)):
                     problems.append(Problem(
                         workspace.relative(here / name), "is a link to a folder, which "
                         "notices does not follow; its records are not built (move them into "
                         "records/)", severity=Severity.WARNING))
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_"))
-                                     and not (here / d).is_symlink())
+                dirnames[:] = sorted(d for d in dirnames
+                                     if not is_hidden(d) and not (here / d).is_symlink())
                 for name in filenames:
-                    if is_record_name(name) and not name.startswith((".", "_")):
+                    if is_record_name(name) and not is_hidden(name):
                         found.add(Path(os.path.abspath(here / name)))
             if paths and len(found) == before:
                 problems.append(Problem(shown, "holds no records (files ending in .yaml, .yml "
@@ -201,7 +201,7 @@ def _skipped_on_the_way(workspace: Workspace, target: Path) -> str | None:
     except ValueError:
         return None
     for depth, name in enumerate(parts, start=1):
-        if name.startswith((".", "_")):
+        if is_hidden(name):
             return (f"{name!r} starts with '.' or '_', which marks files and folders that "
                     "are not records; rename it to build it")
         here = os.path.join(root, *parts[:depth])
@@ -209,6 +209,11 @@ def _skipped_on_the_way(workspace: Workspace, target: Path) -> str | None:
             return (f"{name!r} is a link to a folder, which notices does not follow; move "
                     "the records into records/")
     return None
+
+
+def is_hidden(name: str) -> bool:
+    """``.x`` and ``_x`` files and folders are not records (drafts, editor backups, notes)."""
+    return name.startswith((".", "_"))
 
 
 def is_record_name(name: str) -> bool:

@@ -34,7 +34,7 @@ from lxml import etree
 
 from notices import content as c
 from notices.errors import Problem, RenderError, TemplateError
-from notices.table_layout import column_widths
+from notices.table_layout import column_count, column_widths
 from notices.templating import error_line, make_environment, one_line, template_context
 from notices.textclean import FORBIDDEN
 
@@ -303,7 +303,7 @@ class _FactsWriter:
 
     def table(self, table: c.Table) -> str:
         """A table in the template's table style, as wide as the text, header row repeated."""
-        columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
+        columns = column_count(table)
         margins = self.styles.table_cell_margins
         widths = column_widths(table, columns, self.text_width_twips,
                                 font_size=self.styles.table_font_size, margins=margins)

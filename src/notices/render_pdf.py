@@ -26,7 +26,7 @@ from notices import content  # noqa: E402
 from notices.errors import Problem, RenderError, Severity  # noqa: E402
 from notices.fetcher import WorkspaceFetcher  # noqa: E402
 from notices.render_html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
-from notices.table_layout import column_widths  # noqa: E402
+from notices.table_layout import column_count, column_widths  # noqa: E402
 from notices.templating import (  # noqa: E402
     compile_template, make_environment, one_line, render_template, template_context)
 
@@ -168,7 +168,7 @@ class PdfRenderer:
         widths = {}
         for number, available in overflowing.items():
             table = tables[number]
-            columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
+            columns = column_count(table)
             twips = column_widths(table, columns, max(int(available * 15), columns),
                                   font_size=PDF_TABLE_FONT_SIZE, margins=PDF_CELL_PADDING)
             widths[number] = [100 * width / sum(twips) for width in twips]

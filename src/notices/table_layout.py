@@ -31,14 +31,7 @@ def column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
     must words break, and then only the longest: columns are cut down to a common limit,
     so that a column of ordinary words keeps them whole beside an IBAN or a long address.
     """
-    minimum = [margins] * columns
-    maximum = [margins] * columns
-    for index, row in enumerate((table.header,) + table.rows):
-        for column, cell in enumerate(row[:columns]):
-            # The table style sets the header row in bold (tblStylePr firstRow).
-            least, most = _cell_extent(cell.children, bold=index == 0, size=font_size)
-            minimum[column] = max(minimum[column], least + margins)
-            maximum[column] = max(maximum[column], most + margins)
+    minimum, maximum = _extents(table, columns, font_size=font_size, margins=margins)
     # ``safety_percent``: where there is room, the longest words get that much more, in
     # case the reader draws the text in a wider font than Arial (LibreOffice without
     # Liberation Sans takes DejaVu Sans, up to a fifth wider in bold).
@@ -66,13 +59,27 @@ def words_fit(table: c.Table, total: int = 9355, *, font_size: int = 20,
     The defaults are the A4 text width and Word's table text and cell margins, the
     narrower of the two formats: a table that fits there fits in the PDF too.
     """
-    columns = max([len(table.header)] + [len(row) for row in table.rows] + [1])
+    minimum, _ = _extents(table, column_count(table), font_size=font_size, margins=margins)
+    return sum(minimum) <= total
+
+
+def column_count(table: c.Table) -> int:
+    """The columns of a table: its widest row's (a row may have more cells than the header)."""
+    return max([len(table.header)] + [len(row) for row in table.rows] + [1])
+
+
+def _extents(table: c.Table, columns: int, *, font_size: int, margins: int
+             ) -> tuple[list[int], list[int]]:
+    """Per column, the widths (twips, with margins) of its longest word and longest line."""
     minimum = [margins] * columns
+    maximum = [margins] * columns
     for index, row in enumerate((table.header,) + table.rows):
         for column, cell in enumerate(row[:columns]):
-            least, _ = _cell_extent(cell.children, bold=index == 0, size=font_size)
+            # The table style sets the header row in bold (tblStylePr firstRow).
+            least, most = _cell_extent(cell.children, bold=index == 0, size=font_size)
             minimum[column] = max(minimum[column], least + margins)
-    return sum(minimum) <= total
+            maximum[column] = max(maximum[column], most + margins)
+    return minimum, maximum
 
 
 def cut_down(minimum: list[int], total: int) -> list[int]:
