@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notices.config import open_workspace
-from notices.workspace import init_workspace
+from notices.render import runtime
+from notices.scaffold import init_workspace
+from notices.workspace import open_workspace
+
+runtime.prepare()  # only the bundled fonts, before any test module imports WeasyPrint
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

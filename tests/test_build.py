@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED, pdf_text, record_text
-from notices.build import BUILT, FAILED, KEPT, UP_TO_DATE, BuildOptions, OutputLock, build
-from notices.config import open_workspace
+from notices.build import BUILT, FAILED, KEPT, UP_TO_DATE, BuildOptions, build
+from notices.build.lock import OutputLock
+from notices.workspace import open_workspace
 from notices.errors import BuildLockedError
 
 

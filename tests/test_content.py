@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notices import content as c
-from notices.content import parse_markdown
+from notices.source import blocks as c
+from notices.source.markdown import parse_markdown
+from notices.source.reading import DiskFiles
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:
@@ -25,7 +26,12 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
 
 
 def parse(text: str, base: Path | None = None, root: Path | None = None):
-    return parse_markdown(text, base_dir=base, records_root=root)
+    """Parse facts of a record in folder ``base`` of the workspace whose records/ is ``root``."""
+    if base is None or root is None:
+        return parse_markdown(text)
+    workspace = root.parent
+    record = (base / "x.md").relative_to(workspace).as_posix()
+    return parse_markdown(text, record_path=record, files=DiskFiles(workspace))
 
 
 def test_gender_star_is_literal():

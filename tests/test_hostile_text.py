@@ -8,7 +8,7 @@ import zipfile
 
 from conftest import SEED, docx_text, pdf_text, record_text, rewrite_docx
 from notices.build import BuildOptions, build
-from notices.config import open_workspace
+from notices.workspace import open_workspace
 
 
 def facts(text: str) -> str:
@@ -125,7 +125,7 @@ def test_memory_limit_fails_one_record(workspace_dir, write_record):
     by_path = {r.path: r for r in report.records}
     assert by_path["records/small.yaml"].status == "built"
     assert by_path["records/wide.yaml"].status == "failed"
-    assert "ran out of the memory allowed per record" in \
+    assert "render memory limit (limits.render_memory_mb in notices.toml)" in \
         by_path["records/wide.yaml"].problems[0].message
 
 
@@ -138,7 +138,7 @@ def test_check_reports_a_broken_word_template(runner, workspace_dir):
     assert result.exit_code == 1
     line = result.stderr.splitlines()[0]
     assert line.startswith("templates/mitteilung.docx:")
-    assert "has no attribute 'unterschrift'" in line
+    assert "has no field 'unterschrift'" in line
     assert 'in paragraph "gez. {{ notice.unterschrift }}"' in line
 
 

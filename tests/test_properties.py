@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED, docx_text, pdf_text, words
-from notices.build import RenderSession, template_hashes, template_kinds
+from notices.build.task import RenderSetup, RenderTask, Renderers
+from notices.template_set import TemplateSet
 from notices.errors import Problem
 
 # Mostly ordinary German text, sometimes anything Unicode has (controls, surrogates,
@@ -42,15 +43,15 @@ def yaml_quote(value: str) -> str:
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    from notices.config import open_workspace
-    from notices.workspace import init_workspace
+    from notices.workspace import open_workspace
+    from notices.scaffold import init_workspace
 
     root = tmp_path_factory.mktemp("prop") / "ws"
     init_workspace(root)
     workspace = open_workspace(root)
-    kinds = template_kinds(workspace)
-    return RenderSession(workspace, ("docx", "pdf"), "pdf/a-2a", kinds,
-                         template_hashes(workspace, kinds))
+    templates = TemplateSet.read(workspace.templates_dir)
+    return Renderers(RenderSetup(templates, workspace.settings, "pdf/a-2a", ("docx", "pdf"),
+                                 workspace.root))
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,
@@ -65,19 +66,18 @@ def test_any_record_renders_or_fails_cleanly(session, tmp_path_factory, subject,
         "  committee: Bezirksvertretung Heepen", f"  committee: {yaml_quote(committee)}").replace(
         "facts: |\n  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.\n",
         f"facts: {yaml_quote(facts)}\n")
-    path = session.workspace.records_dir / "prop.yaml"
-    path.write_text(record, encoding="utf-8", errors="surrogatepass")
-    outcome = session.render_record(str(path))
-    problems = outcome["problems"]
+    data = record.encode("utf-8", errors="surrogatepass")
+    outcome = session.run(RenderTask("records/prop.yaml", "prop", data, ("docx", "pdf")))
+    problems = outcome.problems
     assert all(isinstance(p, Problem) and "\n" not in p.format() for p in problems)
     if any(p.is_error for p in problems):
-        assert outcome["outputs"] == {}
+        assert outcome.outputs == {}
         assert all(p.path == "records/prop.yaml" or p.path.startswith("templates/")
                    for p in problems)
         return
     out = tmp_path_factory.mktemp("out")
-    (out / "x.pdf").write_bytes(outcome["outputs"]["pdf"])
-    (out / "x.docx").write_bytes(outcome["outputs"]["docx"])
+    (out / "x.pdf").write_bytes(outcome.outputs["pdf"])
+    (out / "x.docx").write_bytes(outcome.outputs["docx"])
     pdf_words = set(words(unicodedata.normalize("NFC", pdf_text(out / "x.pdf"))))
     docx_words = set(words(unicodedata.normalize("NFC", docx_text(out / "x.docx"))))
     # Every plain word of the single-line fields reaches both documents.

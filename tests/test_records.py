@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from conftest import SEED, record_text
-from notices.records import load_record, load_records, parse_date
+from notices.source.model import parse_date
+from notices.source.records import load_record, load_workspace_records
 
 
 def load(workspace, write_record, text, name="2023/x.yaml"):
@@ -216,7 +217,7 @@ def test_billion_laughs_is_refused_quickly(workspace, write_record):
 def test_two_records_with_one_output_are_both_refused(workspace, write_record):
     write_record("2023/x.yaml", SEED)
     write_record("2023/x.md", "---\noffice: Bauamt\n---\nText\n")
-    results, _ = load_records(workspace)
+    results, _ = load_workspace_records(workspace)
     by_path = {r.path: messages(r) for r in results}
     assert ("records/2023/x.yaml: writes the same outputs (output/2023/x.*) as "
             "records/2023/x.md; rename or remove one") in by_path["records/2023/x.yaml"]
@@ -226,7 +227,7 @@ def test_two_records_with_one_output_are_both_refused(workspace, write_record):
 def test_records_whose_outputs_differ_only_in_case_are_refused(workspace, write_record):
     write_record("2023/Bericht.yaml", SEED)
     write_record("2023/bericht.yaml", SEED)
-    results, _ = load_records(workspace)
+    results, _ = load_workspace_records(workspace)
     by_path = {r.path: messages(r) for r in results}
     assert ("records/2023/Bericht.yaml: writes outputs (output/2023/Bericht.*) whose names "
             "differ only in letter case from those of records/2023/bericht.yaml, which Windows "
@@ -237,7 +238,7 @@ def test_records_whose_outputs_differ_only_in_case_are_refused(workspace, write_
 def test_record_outside_records_is_refused(workspace, tmp_path):
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text(SEED)
-    results, problems = load_records(workspace, [outside])
+    results, problems = load_workspace_records(workspace, [outside])
     assert results == []
     assert problems[0].message.startswith("is not inside records/")
 
@@ -246,7 +247,7 @@ def test_symlink_escaping_records_is_refused(workspace, workspace_dir, tmp_path)
     outside = tmp_path / "secret.yaml"
     outside.write_text(SEED)
     (workspace_dir / "records" / "link.yaml").symlink_to(outside)
-    results, _ = load_records(workspace)
+    results, _ = load_workspace_records(workspace)
     link = [r for r in results if r.path == "records/link.yaml"][0]
     assert not link.ok
     assert "is not inside records/" in messages(link)[0]
@@ -254,7 +255,7 @@ def test_symlink_escaping_records_is_refused(workspace, workspace_dir, tmp_path)
 
 def test_sessions_folder_is_reserved(workspace, write_record):
     write_record("sessions/2023.yaml", "committee: x\n")
-    results, _ = load_records(workspace)
+    results, _ = load_workspace_records(workspace)
     assert all(not r.path.startswith("records/sessions/") for r in results)
 
 

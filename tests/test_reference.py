@@ -15,7 +15,7 @@ import pytest
 
 from conftest import GOLDEN, docx_text, pdf_text, words
 from notices.build import BuildOptions, build
-from notices.config import open_workspace
+from notices.workspace import open_workspace
 
 
 def reference_words() -> list[str]:
@@ -28,7 +28,7 @@ def reference_words() -> list[str]:
 
 @pytest.fixture(scope="module")
 def seed_outputs(tmp_path_factory):
-    from notices.workspace import init_workspace
+    from notices.scaffold import init_workspace
 
     root = tmp_path_factory.mktemp("ref") / "ws"
     init_workspace(root)

@@ -8,8 +8,9 @@ import pikepdf
 import pytest
 
 from conftest import SEED, pdf_text, words
-from notices.records import load_record
-from notices.render_pdf import PdfRenderer
+from notices.source.records import load_record
+from notices.render.pdf import PdfRenderer
+from notices.template_set import TemplateSet
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,8 @@ def renderer_factory():
     def make(workspace, variant="pdf/a-2a"):
         key = (str(workspace.templates_dir), variant)
         if key not in cache:
-            cache[key] = PdfRenderer(workspace.templates_dir, "mitteilung", variant=variant)
+            cache[key] = PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung", variant=variant,
+                                     city=workspace.settings.city)
         return cache[key]
 
     return make
@@ -30,8 +32,7 @@ def render(workspace, write_record, renderer_factory, tmp_path):
     def do(text: str, name: str = "x.yaml", variant: str = "pdf/a-2a") -> Path:
         result = load_record(workspace, write_record(name, text), known_kinds={"mitteilung"})
         assert result.ok, [str(p) for p in result.problems]
-        data = renderer_factory(workspace, variant).render(result.notice,
-                                                           city=workspace.config.city)
+        data = renderer_factory(workspace, variant).render(result.notice)
         out = tmp_path / (Path(name).stem + ".pdf")
         out.write_bytes(data)
         return out

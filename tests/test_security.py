@@ -13,8 +13,9 @@ from weasyprint.urls import URLFetcher
 
 from conftest import SEED, docx_text, pdf_text
 from notices.build import BuildOptions, build
-from notices.config import open_workspace
-from notices.render_pdf import PdfRenderer
+from notices.workspace import open_workspace
+from notices.render.pdf import PdfRenderer
+from notices.template_set import TemplateSet
 from test_content import png_bytes
 
 
@@ -67,7 +68,7 @@ def test_renderer_fetcher_blocks_what_the_default_fetcher_reads(workspace, tmp_p
     outside = tmp_path / "outside.png"
     outside.write_bytes(png_bytes(8, 8))
     html = _hostile_html(secret, outside, http_server)
-    renderer = PdfRenderer(workspace.templates_dir, "mitteilung", variant="none")
+    renderer = PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung", variant="none", city=None)
 
     unsafe = renderer.write_pdf(html, url_fetcher=URLFetcher())
     assert _images_and_attachments(unsafe) == (2, 2)  # default: reads file and network
@@ -125,10 +126,10 @@ def test_no_socket_is_opened_while_rendering(workspace_dir, write_record, monkey
         return real(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", spy)
-    from notices.records import load_record
+    from notices.source.records import load_record
 
     workspace = open_workspace(workspace_dir)
     notice = load_record(workspace, workspace_dir / "records/2023/netz.yaml",
                          known_kinds={"mitteilung"}).notice
-    PdfRenderer(workspace.templates_dir, "mitteilung", variant="none").render(notice, city=None)
+    PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung", variant="none", city=None).render(notice)
     assert opened == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from notices.workers import TaskFailure, WorkerPool
+from notices.build.workers import TaskFailure, WorkerPool
 
 
 def _work(state, task):
@@ -36,7 +36,7 @@ def test_failures_are_contained():
 
 def test_memory_limit():
     results = run(["greedy", "ok"], memory_mb=128)
-    assert results["greedy"].reason.startswith("ran out of the memory allowed per record")
+    assert results["greedy"].reason.startswith("ran out of the 128 MB render memory limit")
     assert isinstance(results["ok"], int)
 
 

@@ -19,7 +19,7 @@ edits belong in Word, not here. What it sets up, and why:
 - Real numbering definitions: one multi-level bulleted and one multi-level numbered list
   in numbering.xml, bound to List Bullet and List Number; levels 1-3 are also bound to
   List Bullet 2/3 and List Number 2/3, so Tab and Shift+Tab in Word move an item between
-  levels as clerks expect. ``notices.render_docx`` nests lists by level (w:ilvl) and
+  levels as clerks expect. ``notices.render.docx`` nests lists by level (w:ilvl) and
   restarts each numbered list with a numbering instance of its own.
 - docxtpl tags, each within one run: ``{{ notice.… }}`` fields; ``{{ city }}`` in a
   letterhead inside ``{%p if city %}``; ``{{p facts }}``, a paragraph that the facts
@@ -382,7 +382,7 @@ def finish(document, output: Path, title: str, comments: str) -> None:
     core.last_modified_by = "notices"
     # Same script, same bytes: a regenerated template must not look like a changed one
     # (that would make every build re-render everything).
-    from notices.render_docx import reproducible_zip
+    from notices.render.docx.package import reproducible_zip
 
     buffer = io.BytesIO()
     document.save(buffer)

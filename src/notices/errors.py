@@ -7,8 +7,23 @@ for the cases where work cannot go on; they carry the same problems.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
+
+# Characters that would break a message's one line or forge another (a newline in a file
+# name), or reorder it on a terminal: shown as escapes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: control and direction characters shown as ``\\n``, ``\\x1b``, ``\\u202e``."""
+    def escape(match: re.Match) -> str:
+        char = match.group(0)
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
+            char, f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+    return _UNPRINTABLE.sub(escape, text)
 
 
 class Severity(str, Enum):
@@ -51,7 +66,7 @@ class Problem:
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return printable(": ".join(parts))
 
     def __str__(self) -> str:
         return self.format()

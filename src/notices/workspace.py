@@ -1,57 +1,56 @@
-"""Create a new workspace: ``notices init DIR``.
+"""The workspace: the folder that holds ``notices.toml``, ``records/``, ``templates/`` and
+``output/``, found from any folder inside it.
 
-The default templates, fonts, registry and the seed notice ship inside the package
-(``notices/skeleton``), so ``init`` works from an installed wheel, not only a checkout.
+Every path the tool reports is relative to the workspace, so messages read the same on
+every machine.
 """
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from notices.errors import Problem, WorkspaceError
-
-SKELETON_ITEMS = ("notices.toml", "templates", "records")
-
-
-def skeleton_dir() -> Path:
-    return Path(str(resources.files("notices") / "skeleton"))
+from notices.settings import CONFIG_NAME, Settings, load_settings
 
 
-def init_workspace(target: Path) -> list[Path]:
-    """Copy the skeleton into ``target``; refuse to overwrite anything. Returns what it made."""
-    source = skeleton_dir()
-    if not (source / "notices.toml").is_file():
-        raise WorkspaceError(Problem("notices", "the package's default workspace is missing; "
-                                     "reinstall notices"))
-    existing = [name for name in SKELETON_ITEMS if (target / name).exists()]
-    if existing:
-        raise WorkspaceError(Problem(str(target), f"already holds {', '.join(existing)}; "
-                                     "choose an empty or new folder"))
-    created = []
-    had_output = (target / "output").exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name in SKELETON_ITEMS:
-            item = source / name
-            if item.is_dir():
-                shutil.copytree(item, target / name,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            else:
-                shutil.copy2(item, target / name)
-            created.append(target / name)
-        (target / "output").mkdir(exist_ok=True)
-    except (OSError, shutil.Error) as error:
-        # Leave nothing half-made behind: a retry would be refused as "already holds".
-        made = [target / name for name in SKELETON_ITEMS]  # none existed before
-        for item in made + ([] if had_output else [target / "output"]):
-            if item.is_dir() and not item.is_symlink():
-                shutil.rmtree(item, ignore_errors=True)
-            elif item.exists():
-                item.unlink(missing_ok=True)
-        reason = getattr(error, "strerror", None) or str(error)
-        raise WorkspaceError(Problem(str(target), f"cannot create the workspace here: {reason}"
-                                     )) from None
-    created.append(target / "output")
-    return created
+@dataclass(frozen=True)
+class Workspace:
+    root: Path  # absolute
+    settings: Settings
+
+    @property
+    def records_dir(self) -> Path:
+        return self.root / "records"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    def relative(self, path: Path | str) -> str:
+        """A path as the user should read it: relative to the workspace where possible."""
+        try:
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def open_workspace(root: Path | str = ".") -> Workspace:
+    """Find and load the workspace at ``root`` or the nearest folder above it."""
+    start = Path(os.path.abspath(root))
+    if not start.is_dir():  # a typo in -C must not fall back to a workspace above it
+        raise WorkspaceError(Problem(str(start), "no such folder"))
+    # Like git: from a folder inside the workspace (records/2023, output/) the workspace
+    # above it is meant.
+    for folder in (start, *start.parents):
+        config_path = folder / CONFIG_NAME
+        if config_path.is_file():
+            return Workspace(folder, load_settings(config_path))
+    raise WorkspaceError(Problem(
+        path=str(start), message=f"not a notices workspace: {CONFIG_NAME} is missing "
+        "(create one with 'notices init DIR', or pass -C DIR)"))

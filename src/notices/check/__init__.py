@@ -1,0 +1,57 @@
+"""``notices check``: everything a build would complain about, without writing anything.
+
+Templates (filled with a probe notice; stylesheets loaded as WeasyPrint loads them;
+packet covers), then every record (validated, and its content checked as the renderers
+would see it), then the sessions the records form (misspelt committees, doubled agenda
+items). Runs in a process that renders nothing afterwards, so it may load the
+stylesheets with WeasyPrint (a build must not: its workers are forked after the checks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from notices.build.options import FORMATS
+from notices.template_set import TemplateSet
+from notices.check.content import content_problems
+from notices.check.templates import check_templates
+from notices.errors import Problem
+from notices.source.records import RecordLoader, RecordResult, load_records
+from notices.workspace import Workspace
+
+
+def check_workspace(workspace: Workspace, paths: list[Path] | None = None
+                    ) -> tuple[list[Problem], list[RecordResult]]:
+    """Problems of the templates and registry, and each record's result with its problems."""
+    from notices.packets.cover import check_packet_templates
+    from notices.packets.sessions import group_sessions
+    from notices.render import runtime
+
+    runtime.prepare()
+    templates = TemplateSet.read(workspace.templates_dir)
+    kinds = templates.kinds
+    settings = workspace.settings
+    problems = list(templates.problems)
+    problems += check_templates(templates, FORMATS, city=settings.city)
+    if not any(p.is_error for p in problems):
+        from notices.render.pdf import PdfRenderer
+
+        for kind in sorted(kinds):  # what WeasyPrint refuses in the stylesheets
+            problems.extend(PdfRenderer(templates, kind, city=settings.city,
+                                        variant=settings.pdf_variant).setup_problems)
+        problems.extend(check_packet_templates(templates, city=settings.city,
+                                               variant=settings.pdf_variant, stylesheets=True))
+    loader = RecordLoader(settings, kinds)
+    results, request_problems = load_records(workspace.root, loader, paths)
+    for result in results:
+        if result.ok:
+            result.problems.extend(content_problems(templates, result.notice))
+    # Misspelt committees and doubled agenda items, before they spoil a packet.
+    _, session_problems = group_sessions([r.notice for r in results if r.ok])
+    by_path = {r.path: r for r in results}
+    for problem in session_problems:
+        if problem.path in by_path:
+            by_path[problem.path].problems.append(problem)
+        else:
+            problems.append(problem)
+    return problems + request_problems, results
