@@ -67,7 +67,7 @@ def facts(rng: random.Random, pages: int) -> str:
 
 
 def make_workspace(root: Path, count: int, seed: int = 1) -> Path:
-    from notices.workspace import init_workspace
+    from notices.scaffold import init_workspace
 
     init_workspace(root)
     shutil.rmtree(root / "records" / "2023")  # only the generated notices

@@ -30,25 +30,29 @@ def main() -> None:
 
     from bench import make_workspace
 
-    from notices.build import template_kinds
-    from notices.config import open_workspace
-    from notices.records import load_record
-    from notices.render_pdf import PdfRenderer
+    from notices.render import runtime
+
+    runtime.prepare()
+    from notices.render.pdf import PdfRenderer
+    from notices.source.records import load_record
+    from notices.template_set import TemplateSet
+    from notices.workspace import open_workspace
 
     with tempfile.TemporaryDirectory(prefix="notices-phases-") as temporary:
         workspace = open_workspace(make_workspace(Path(temporary) / "ws", args.count))
-        kinds = template_kinds(workspace)
+        templates = TemplateSet.read(workspace.templates_dir)
         paths = sorted((workspace.records_dir / "bench").glob("*.yaml"))
-        notices = [load_record(workspace, p, known_kinds=kinds).notice for p in paths]
-        renderer = PdfRenderer(workspace.templates_dir, "mitteilung", variant="pdf/a-2a")
-        renderer.render(notices[0], city=workspace.config.city)  # warm up fonts and caches
+        notices = [load_record(workspace, p, known_kinds=templates.kinds).notice for p in paths]
+        renderer = PdfRenderer(templates, "mitteilung", variant="pdf/a-2a",
+                               city=workspace.settings.city)
+        renderer.render(notices[0])  # warm up fonts and caches
 
         phases = _wrap_weasyprint()
         by_pages: dict[int, list[tuple[float, float]]] = collections.defaultdict(list)
         html_time = 0.0
         for notice in notices:
             start = time.perf_counter()
-            html = renderer.render_html(notice, city=workspace.config.city)
+            html = renderer.render_html(notice)
             laid = time.perf_counter()
             document = renderer.layout(html)
             written = time.perf_counter()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -133,3 +136,30 @@ def test_no_socket_is_opened_while_rendering(workspace_dir, write_record, monkey
                          known_kinds={"mitteilung"}).notice
     PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung", variant="none", city=None).render(notice)
     assert opened == []
+
+
+def test_a_prepared_shared_temp_folder_cannot_redirect_writes(workspace_dir, tmp_path):
+    """Another local user pre-creates the old fixed folder $TMPDIR/notices-fontconfig-UID
+    with links named after the next process ids: nothing is written through them, and
+    notices leaves no folder of its own behind."""
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir(mode=0o1777)
+    target = tmp_path / "victim.conf"
+    target.write_text("SECRET\n")
+    target.chmod(0o600)
+    trap = shared / f"notices-fontconfig-{os.getuid()}"
+    trap.mkdir()
+    first = os.getpid()
+    for pid in range(first, first + 3000):
+        (trap / f"fonts.{pid}.tmp").symlink_to(target)
+    (trap / "fonts.conf").symlink_to(target)
+    if os.geteuid() == 0:  # as root: make it look like another user's, as in the report
+        os.chown(trap, 65534, 65534)
+    environment = {**os.environ, "TMPDIR": str(shared)}
+    result = subprocess.run([sys.executable, "-m", "notices", "-C", str(workspace_dir),
+                             "build"], capture_output=True, text=True, env=environment)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == "SECRET\n"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in shared.iterdir()) == [trap.name]
+    assert (workspace_dir / "output/2023/baumheide.pdf").is_file()

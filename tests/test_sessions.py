@@ -329,3 +329,72 @@ def test_a_file_number_used_twice_in_one_session_is_reported(runner, workspace_d
     assert ("records/kopie.yaml: warning: file_number: file number '600.22' is also used by "
             "records/2023/baumheide.yaml in the same session (Bezirksvertretung Heepen am "
             "20.04.2023); a copied record?") in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("name", ["..", "/", "数据委员会", "Επιτροπή", "Комитет", "A" * 300])
+def test_committee_names_that_slug_to_nothing_get_safe_unique_names(name):
+    slug = slugify(name)
+    assert 1 <= len(slug) <= 70 and slug.isascii() and "/" not in slug and slug != ".."
+    assert slugify(name + " X") != slug
+
+
+def test_names_that_slug_to_nothing_do_not_share_packets():
+    names = ["..", "/", "数据委员会", "Επιτροπή", "Комитет", "財務委員会"]
+    assert len({slugify(name) for name in names}) == len(names)
+
+
+def test_a_colleagues_near_miss_spelling_never_blocks_the_packet(runner, session_workspace,
+                                                                 write_record):
+    """'Bezirksvertretung  heepen' (case, two spaces) in one record: the packet of the usual
+    spelling is built, that record is left out and named with both spellings."""
+    write_record("2023/tippfehler.yaml", record_text(subject="Vertippt").replace(
+        "Bezirksvertretung Heepen", "Bezirksvertretung  heepen"))
+    result = run(runner, session_workspace, "session", "--committee", SESSION, "--date",
+                 "20.04.2023")
+    assert result.exit_code == 0, result.stderr
+    assert ("records/2023/tippfehler.yaml: warning: session.committee: 'Bezirksvertretung "
+            "heepen' looks like 'Bezirksvertretung Heepen' (used by 5 record(s)); if it is the "
+            "same committee, spell it the same, or this notice is missing from that session"
+            ) in result.stderr.splitlines()
+    packet = session_workspace / "output/sessions/2023-04-20_bezirksvertretung-heepen.pdf"
+    assert "Vertippt" not in pdf_text(packet)
+    # The rare spelling is refused, naming the usual one, and the packet stays as it was.
+    before = packet.read_bytes()
+    result = run(runner, session_workspace, "session", "--committee",
+                 "Bezirksvertretung  heepen", "--date", "20.04.2023")
+    assert result.exit_code == 1
+    assert "build the packet with --committee 'Bezirksvertretung Heepen'" in result.stderr
+    assert packet.read_bytes() == before
+
+
+def test_session_keeps_the_pdf_variant_it_is_given_and_says_when_it_changes_one(
+        runner, session_workspace):
+    """'notices session' no longer silently turns PDF/UA notices into PDF/A."""
+    result = run(runner, session_workspace, "build", "--pdf-variant", "pdf/ua-1")
+    assert result.exit_code == 0, result.stderr
+    result = run(runner, session_workspace, "session", "--committee", SESSION, "--date",
+                 "20.04.2023", "--pdf-variant", "pdf/ua-1")
+    assert result.exit_code == 0, result.stderr
+    assert "rebuilt as" not in result.stderr
+    assert "built: output/sessions/2023-04-20_bezirksvertretung-heepen.pdf" in result.stderr
+    with pikepdf.open(session_workspace / "output/2023/c.pdf") as pdf:
+        assert "pdfuaid" in str(pdf.open_metadata())
+    # Without the option, the variant of notices.toml applies, and it is said.
+    result = run(runner, session_workspace, "session", "--committee", SESSION, "--date",
+                 "20.04.2023")
+    assert result.exit_code == 0, result.stderr
+    assert "5 notices rebuilt as pdf/a-2a (they were pdf/ua-1)" in result.stderr.splitlines()
+
+
+def test_session_shares_the_build_options(runner, session_workspace):
+    result = run(runner, session_workspace, "session", "--committee", SESSION, "--date",
+                 "20.04.2023", "--json", "--quiet", "--jobs", "1", "--format", "pdf")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    report = json.loads(result.stdout)
+    assert [p["path"] for p in report["packets"]] == [
+        "output/sessions/2023-04-20_bezirksvertretung-heepen.pdf",
+        "output/sessions/2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf"]
+    assert report["build"]["counts"]["built"] == 5
+    assert not (session_workspace / "output/2023/c.docx").exists()

@@ -163,13 +163,13 @@ class BuildRun:
             return plan
         named = {path: named_file_digest(self.workspace.root, path).digest
                  for path in deps.files}
-        stale = []
+        stale, current = [], []
         for fmt in self.options.formats:
             relative = f"{found.stem}.{fmt}"
             key = self.key(fmt, deps.kind, sha256, named)
             verdict = self.folder.verdict(relative, key)
             if verdict.status is Status.CURRENT:
-                record.outputs.append(relative)
+                current.append(relative)
             elif verdict.status is Status.EDITED:
                 # Its inputs may be unchanged, but the file is not what was written.
                 record.kept_outputs.append(relative)
@@ -187,6 +187,7 @@ class BuildRun:
         if record.status == FAILED or not stale:
             if record.status != FAILED and record.kept_outputs:
                 record.status = KEPT
+            record.outputs = current  # what is there; a built record lists what it wrote
             self._finish(record)
             return None
         return _Plan(found, data, sha256, tuple(stale), record)

@@ -60,7 +60,8 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
     from notices.packets.cover import check_packet_templates
     from notices.packets.write import PacketWriter
 
-    report = PacketReport(session=SessionKey(committee.strip(), date))
+    # Spaces as in the records, whose text fields are read with runs of spaces collapsed.
+    report = PacketReport(session=SessionKey(" ".join(committee.split()), date))
     templates = TemplateSet.read(workspace.templates_dir)
     results, _ = load_records(workspace.root, RecordLoader(workspace.settings, templates.kinds))
     session = _select(workspace, results, report)

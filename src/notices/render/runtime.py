@@ -7,6 +7,9 @@
   a private folder made fresh for this process (``mkdtemp``, mode 0700) and removed at
   exit: never a predictable shared path that another local user could prepare with
   symbolic links or fonts of their own.
+- **Temporary files stay in that folder too**: WeasyPrint writes the fonts of each
+  ``@font-face`` into a temporary folder and cannot remove it when a worker process
+  ends; inside our private folder they go when the command ends.
 - **python-docx's ``cp`` namespace prefix** is restored after docxcompose rebinds it
   (python-docx would otherwise write core properties that Word calls damaged).
 
@@ -62,6 +65,9 @@ def _isolate_fontconfig() -> None:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.environ["FONTCONFIG_FILE"] = str(config)
+    scratch = folder / "tmp"
+    scratch.mkdir(mode=0o700)
+    tempfile.tempdir = str(scratch)  # this process's and its forked workers' temporary files
 
 
 def _xml_escape(text: str) -> str:
