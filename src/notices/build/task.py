@@ -14,7 +14,7 @@ import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notices.errors import NoticesError, Problem
+from notices.errors import NoticesError, Problem, Severity
 from notices.settings import Settings
 from notices.source.reading import DiskFiles, MissingInput, NamedFile, SuppliedFiles
 from notices.source.records import RecordLoader
@@ -140,6 +140,9 @@ class Renderers:
                                   loaded.named_files)
             try:
                 outputs[fmt] = renderer.render(notice)
+                problems += [Problem(task.path, f"the PDF renderer says: {message}",
+                                     severity=Severity.WARNING)
+                             for message in getattr(renderer, "messages", ())]
             except NoticesError as error:
                 problems += error.problems
                 return TaskResult(task.path, notice.kind, tuple(problems), {},

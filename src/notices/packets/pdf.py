@@ -18,8 +18,8 @@ from notices.errors import Problem, RenderError
 from notices.packets.cover import Item
 
 
-class _PaperTimeout(Exception):
-    pass
+class _PaperTimeout(BaseException):
+    """Raised by the alarm; a BaseException so that no renderer's ``except`` swallows it."""
 
 
 @contextlib.contextmanager

@@ -126,6 +126,7 @@ class PdfRenderer:
                 shown_css, "missing: the PDF is laid out without a stylesheet (no fonts, no "
                 "page margins)", severity=Severity.WARNING))
         self.options = pdf_options(variant)
+        self.messages: list[str] = []  # what WeasyPrint logged while rendering
 
     def render_html(self, notice, *, table_widths: dict[int, list[float]] | None = None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
@@ -140,7 +141,8 @@ class PdfRenderer:
         return html.replace(NO_BREAK_HYPHEN, "\u2010\u2060")
 
     def render(self, notice) -> bytes:
-        """The PDF of one notice."""
+        """The PDF of one notice; what WeasyPrint complained about is in :attr:`messages`."""
+        self.messages = []
         return self.write(self.render_document(notice))
 
     def render_document(self, notice):
@@ -192,9 +194,18 @@ class PdfRenderer:
 
     @contextlib.contextmanager
     def _weasyprint_errors(self):
-        """WeasyPrint's failures as a :class:`RenderError` naming the template."""
+        """WeasyPrint's failures as a :class:`RenderError` naming the template.
+
+        What it only logs (a picture it could not draw, say) is kept in :attr:`messages`,
+        as the clerk should read it, instead of reaching stderr raw with internal paths.
+        """
         try:
-            yield
+            with _weasyprint_messages() as logged:
+                yield
+            for _, message in logged:
+                line = one_line(shown_urls(message))
+                if line not in self.messages:
+                    self.messages.append(line)
         except (RecursionError, MemoryError):
             raise
         except SystemError as error:
