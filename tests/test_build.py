@@ -186,6 +186,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_reproducible_across_days_and_folders(three, tmp_path):
     import shutil
 
@@ -228,6 +229,7 @@ def _wait_for_outputs(root: Path, count: int, process: subprocess.Popen) -> None
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_the_next_build_resumes(workspace_dir):
     _many(workspace_dir, 40)
     process = _start_build(workspace_dir)
@@ -246,6 +248,7 @@ def test_ctrl_c_stops_cleanly_and_the_next_build_resumes(workspace_dir):
     assert sum(1 for s in counts.values() if s == BUILT) == 41 - done_before
 
 
+@pytest.mark.slow
 def test_kill_9_leaves_no_half_written_or_wrongly_trusted_output(workspace_dir, runner):
     from notices.cli import main
 
@@ -276,6 +279,7 @@ def test_kill_9_leaves_no_half_written_or_wrongly_trusted_output(workspace_dir, 
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_disk_full_fails_per_record_and_keeps_earlier_outputs(three):
     """A file-size limit (ulimit -f) makes writes fail like a full disk does."""
     import hashlib

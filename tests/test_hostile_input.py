@@ -127,6 +127,7 @@ def test_verify_finds_a_word_file_that_would_not_open(workspace_dir, runner):
 
 # --- 4: special files never block ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_fifo_named_like_a_record_is_refused_without_hanging(workspace_dir):
     os.mkfifo(workspace_dir / "records/2023/x.yaml")
     for command in ("build", "check", "sessions"):
@@ -292,6 +293,7 @@ def test_packets_lay_out_each_paper_under_the_time_limit(workspace):
         "(limits.render_timeout_seconds in notices.toml)")
 
 
+@pytest.mark.slow
 def test_running_out_of_memory_is_named_and_prints_no_traceback(workspace_dir, write_record):
     toml = workspace_dir / "notices.toml"
     toml.write_text(toml.read_text() + "\n[limits]\nrender_memory_mb = 40\n")

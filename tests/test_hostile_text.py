@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import unicodedata
 import zipfile
 
@@ -97,6 +99,7 @@ def test_wide_table_keeps_every_cell(workspace_dir, write_record):
         assert archive.read("word/document.xml").count(b"<w:tc>") == 48
 
 
+@pytest.mark.slow
 def test_hundreds_of_pages_within_the_time_limit_or_a_clean_failure(workspace_dir,
                                                                     write_record):
     toml = workspace_dir / "notices.toml"
@@ -114,6 +117,7 @@ def test_hundreds_of_pages_within_the_time_limit_or_a_clean_failure(workspace_di
         "(limits.render_timeout_seconds in notices.toml)"]
 
 
+@pytest.mark.slow
 def test_memory_limit_fails_one_record(workspace_dir, write_record):
     toml = workspace_dir / "notices.toml"
     toml.write_text(toml.read_text() + "\n[limits]\nrender_memory_mb = 40\n")

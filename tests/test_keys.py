@@ -43,6 +43,7 @@ def test_a_record_saved_with_a_byte_order_mark_is_built_once(workspace_dir):
 _subject = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(subject=_subject, bom=st.booleans(), crlf=st.booleans(), trailing=st.booleans())

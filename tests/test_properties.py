@@ -54,6 +54,7 @@ def session(tmp_path_factory):
                                  workspace.root))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(subject=text, facts=text, signatory=text, committee=text)

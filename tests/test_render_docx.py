@@ -495,6 +495,7 @@ def test_shipped_word_templates_have_what_the_renderer_needs(name):
     assert 'w:val="de-DE"' in styles_xml
 
 
+@pytest.mark.slow
 def test_a_template_saved_again_by_an_office_suite_still_renders(workspace, tmp_path,
                                                                   notice_from):
     """The templates are sources: re-saved by LibreOffice (as a clerk's Word would), the
