@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from notices.render import runtime
 from notices.scaffold import init_workspace
 from notices.workspace import open_workspace
 
+# pytest's own temporary folders stay where they are, outside the private folder that
+# prepare() makes (and removes at exit), so that a failed test's files can be looked at.
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", tempfile.gettempdir())
 runtime.prepare()  # only the bundled fonts, before any test module imports WeasyPrint
 
 REPO = Path(__file__).resolve().parent.parent

@@ -66,9 +66,9 @@ def test_sessions_listing(runner, session_workspace):
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "date\tcommittee\tpublic\tnon-public",
-        f"20.04.2023\t{SESSION}\t4\t1",
-        "25.04.2023\tStadtentwicklungsausschuss\t1\t0",
+        "date\tcommittee\tpublic\tnon-public\tdrafts",
+        f"20.04.2023\t{SESSION}\t4\t1\t0",
+        "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0",
     ]
 
 
@@ -279,7 +279,7 @@ def test_sessions_listing_reports_broken_records(runner, session_workspace, writ
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 1
     assert "records/kaputt.yaml:4: date: '32.03.2023' is not a valid date" in result.stderr
-    assert f"20.04.2023\t{SESSION}\t4\t1" in result.stdout.splitlines()
+    assert f"20.04.2023\t{SESSION}\t4\t1\t0" in result.stdout.splitlines()
 
 
 def test_a_session_without_public_notices_has_no_public_packet(runner, workspace_dir):

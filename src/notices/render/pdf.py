@@ -23,7 +23,7 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from notices.errors import Problem, RenderError, Severity  # noqa: E402
 from notices.render.fetcher import TEMPLATES_URL, WorkspaceFetcher, shown_urls  # noqa: E402
-from notices.render.html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
+from notices.render.html import NO_BREAK_HYPHEN, documents_to_html  # noqa: E402
 from notices.render.table_layout import column_count, column_widths  # noqa: E402
 from notices.source import blocks  # noqa: E402
 from notices.template_set import TemplateSet  # noqa: E402
@@ -130,8 +130,8 @@ class PdfRenderer:
 
     def render_html(self, notice, *, table_widths: dict[int, list[float]] | None = None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
-        facts = facts_to_html(notice.facts, table_widths)
-        return self.fill(template_context(notice, city=self.city, facts=facts))
+        rendered = documents_to_html(notice.documents, table_widths)
+        return self.fill(template_context(notice, city=self.city, rendered=rendered))
 
     def fill(self, context: dict) -> str:
         """The template filled in with any context (notices, packet cover sheets)."""
@@ -154,9 +154,9 @@ class PdfRenderer:
         fixed column widths (the same measurement as the Word file's) and words allowed to
         break anywhere; every other notice is laid out once.
         """
-        images = notice.facts.images
+        images = notice.images
         document = self.layout(self.render_html(notice), images=images)
-        tables = list(blocks.tables(notice.facts.blocks))
+        tables = [table for doc in notice.documents for table in blocks.tables(doc.blocks)]
         if not tables:
             return document
         try:

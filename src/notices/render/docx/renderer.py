@@ -204,9 +204,10 @@ class DocxRenderer:
     def render(self, notice) -> bytes:
         """The .docx of one notice, as bytes."""
         writer = self.facts_writer()
-        facts = RawXml(writer.blocks(notice.facts.blocks)
-                       or writer.paragraph("", self._styles.body))
-        context = template_context(notice, city=self.city, facts=facts)
+        rendered = [RawXml(writer.blocks(document.blocks)
+                           or writer.paragraph("", self._styles.body))
+                    for document in notice.documents]
+        context = template_context(notice, city=self.city, rendered=rendered)
         return self.render_context(context, writer=writer, core=notice_properties(notice))
 
     def check(self, notice) -> str:
