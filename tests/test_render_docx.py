@@ -138,6 +138,19 @@ def test_paragraphs_follow_the_reference_layout(render):
     ]
 
 
+def test_document_properties_are_true_to_the_document(render):
+    """app.xml says notices made it and counts its words, instead of python-docx's defaults."""
+    path = render(rich())
+    with zipfile.ZipFile(path) as archive:
+        app = etree.fromstring(archive.read("docProps/app.xml"))
+    values = {element.tag.rsplit("}", 1)[1]: element.text for element in app}
+    assert values["Application"] == "notices"
+    assert values["Company"] == "Stadt Bielefeld"
+    assert int(values["Words"]) == len(docx_text(path).split())
+    assert "Pages" not in values  # Word's layout decides; notices does not guess
+    assert b"Macintosh" not in etree.tostring(app)
+
+
 def test_without_a_city_there_is_no_letterhead(workspace, notice_from):
     from io import BytesIO
 

@@ -8,7 +8,7 @@ import docx
 import pikepdf
 import pytest
 
-from conftest import SEED, pdf_text, record_text
+from conftest import SEED, docx_text, pdf_text, record_text
 from notices.cli import main
 from notices.source.records import load_record
 from notices.packets.sessions import edit_distance, group_sessions, natural_key, slugify
@@ -180,6 +180,11 @@ def test_word_packet(packets, tmp_path):
         assert f'w:anchor="notice_{number}"' in body
     table = document.tables[0]
     assert [table.cell(i, 0).text for i in range(1, 5)] == ["5.1", "5.2", "10", "–"]
+    # The extended properties are the packet's, not the cover's nor python-docx's.
+    with zipfile.ZipFile(path) as archive:
+        app = archive.read("docProps/app.xml").decode()
+    assert "<Application>notices</Application>" in app and "Pages" not in app
+    assert f"<Words>{len(docx_text(path).split())}</Words>" in app
     import shutil
     import subprocess
 
