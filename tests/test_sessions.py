@@ -133,7 +133,12 @@ def test_public_packet_pdf(packets, session_workspace):
         with document.open_metadata() as meta:
             assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"
         links = [a for a in document.pages[0].get("/Annots", []) if a.get("/Subtype") == "/Link"]
-        assert len(links) >= 4  # every row links to its notice
+        # Every row links to its notice once, on the subject, with the subject as the
+        # link's description (not "notice-1", not "5.1" or "2").
+        assert [str(a.Dest) for a in links] == [f"notice-{n}" for n in range(1, 5)]
+        assert [str(a.Contents) for a in links] == [
+            "INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide",
+            "Dritter Punkt", "Zweiter Punkt", "Ohne Tagesordnungspunkt"]
 
 
 def test_nothing_non_public_reaches_the_public_packet(packets):
