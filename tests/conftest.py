@@ -141,3 +141,72 @@ def rewrite_docx(path: Path, part: str, old: bytes, new: bytes, target: Path | N
         for name, data in parts.items():
             archive.writestr(name, data)
     return target
+
+
+# --- accessibility: a notice with every construct the audit of issue 11 looked at ------------
+
+PLAN_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="120">'
+            '<rect width="320" height="120" fill="#cfe3c6"/>'
+            '<text x="20" y="60" font-family="Liberation Sans">Quartiersplatz</text></svg>')
+RICH_FACTS = """\
+  Einleitung mit einem [Link, der so lang ist, dass er auf die nächste Zeile umbricht,
+  weil sein Text sehr lang ist](https://www.bielefeld.de/lang).
+
+  # Ausgangslage
+
+  - eins
+    - eins-eins
+  - zwei
+
+  ![Lageplan des Quartiersplatzes](plan.svg)
+
+  Der Absatz nach dem Bild.
+
+  ### Einzelheiten
+
+  1. erstens
+  2. zweitens
+
+  ## Zählung
+
+  | Straße | Kfz/Tag |
+  |---|--:|
+""" + "".join(f"  | Heeper Straße {i} | {i * 100} |\n" for i in range(80))
+
+
+def rich_record() -> str:
+    """A non-public notice over three pages: headings, lists, a picture, a link, a long table."""
+    return SEED.replace("  public: true", "  public: nicht öffentlich").replace(
+        "  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.\n", RICH_FACTS)
+
+
+@pytest.fixture
+def render_pdf(workspace, write_record, tmp_path):
+    """Render a record with the workspace's templates: ``render_pdf(text, variant=...)``.
+
+    ``weasyprint_only=True`` writes the laid-out pages as WeasyPrint alone would, without
+    notices' accessibility repairs (render/accessibility.py, render/reading_order.py).
+    """
+    from notices.render.pdf import PdfRenderer
+    from notices.source.records import load_record
+    from notices.template_set import TemplateSet
+
+    write_record("2023/plan.svg", PLAN_SVG)
+
+    def render(text: str, *, variant: str = "pdf/a-2a", weasyprint_only: bool = False,
+               name: str = "2023/x.yaml") -> Path:
+        result = load_record(workspace, write_record(name, text), known_kinds={"mitteilung"})
+        assert result.ok, [str(p) for p in result.problems]
+        renderer = PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung",
+                               variant=variant, city=workspace.settings.city)
+        if weasyprint_only:
+            document = renderer.render_document(result.notice)
+            data = document.write_pdf(stylesheets=renderer.stylesheets, **renderer.options)
+        else:
+            data = renderer.render(result.notice)
+        out = tmp_path / f"{Path(name).stem}-{variant.replace('/', '')}" \
+                         f"{'-weasyprint' if weasyprint_only else ''}.pdf"
+        out.write_bytes(data)
+        return out
+
+    return render
