@@ -180,9 +180,9 @@ def rich_record() -> str:
         "  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.\n", RICH_FACTS)
 
 
-@pytest.fixture
-def render_pdf(workspace, write_record, tmp_path):
-    """Render a record with the workspace's templates: ``render_pdf(text, variant=...)``.
+def pdf_renderer(root: Path, out: Path):
+    """``render(text, variant=..., weasyprint_only=...)``: a record of the workspace at
+    ``root`` rendered to a PDF file in ``out``, with the workspace's templates.
 
     ``weasyprint_only=True`` writes the laid-out pages as WeasyPrint alone would, without
     notices' accessibility repairs (render/accessibility.py, render/reading_order.py).
@@ -191,11 +191,15 @@ def render_pdf(workspace, write_record, tmp_path):
     from notices.source.records import load_record
     from notices.template_set import TemplateSet
 
-    write_record("2023/plan.svg", PLAN_SVG)
+    (root / "records" / "2023").mkdir(parents=True, exist_ok=True)
+    (root / "records" / "2023" / "plan.svg").write_text(PLAN_SVG, encoding="utf-8")
 
     def render(text: str, *, variant: str = "pdf/a-2a", weasyprint_only: bool = False,
                name: str = "2023/x.yaml") -> Path:
-        result = load_record(workspace, write_record(name, text), known_kinds={"mitteilung"})
+        workspace = open_workspace(root)
+        record = root / "records" / name
+        record.write_text(textwrap.dedent(text), encoding="utf-8")
+        result = load_record(workspace, record, known_kinds={"mitteilung"})
         assert result.ok, [str(p) for p in result.problems]
         renderer = PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung",
                                variant=variant, city=workspace.settings.city)
@@ -204,9 +208,32 @@ def render_pdf(workspace, write_record, tmp_path):
             data = document.write_pdf(stylesheets=renderer.stylesheets, **renderer.options)
         else:
             data = renderer.render(result.notice)
-        out = tmp_path / f"{Path(name).stem}-{variant.replace('/', '')}" \
-                         f"{'-weasyprint' if weasyprint_only else ''}.pdf"
-        out.write_bytes(data)
-        return out
+        path = out / f"{Path(name).stem}-{variant.replace('/', '')}" \
+                     f"{'-weasyprint' if weasyprint_only else ''}.pdf"
+        path.write_bytes(data)
+        return path
 
     return render
+
+
+@pytest.fixture
+def render_pdf(workspace_dir, tmp_path):
+    """A record rendered with this test's workspace (whose templates a test may change)."""
+    return pdf_renderer(workspace_dir, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def rich_pdf(tmp_path_factory):
+    """``rich_pdf(variant, weasyprint_only=False)``: the rich record's PDF, rendered once
+    per session and variant from the default templates. Read it; do not change it."""
+    root = tmp_path_factory.mktemp("rich") / "ws"
+    init_workspace(root)
+    render, made = pdf_renderer(root, root.parent), {}
+
+    def get(variant: str = "pdf/a-2a", *, weasyprint_only: bool = False) -> Path:
+        if (variant, weasyprint_only) not in made:
+            made[variant, weasyprint_only] = render(rich_record(), variant=variant,
+                                                    weasyprint_only=weasyprint_only)
+        return made[variant, weasyprint_only]
+
+    return get

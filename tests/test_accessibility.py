@@ -17,7 +17,7 @@ import pikepdf
 import pytest
 
 from a11y import check_pdf
-from conftest import REPO, SEED, rich_record
+from conftest import REPO, SEED
 from notices.cli import main
 
 VARIANTS = ["pdf/a-2a", "pdf/ua-1"]  # the default, and WeasyPrint's PDF/UA variant
@@ -148,9 +148,8 @@ def _misread_stream_end(path: Path, failure) -> bool:
     ("pdf/ua-1", [
         "page 1: link to https://www.bielefeld.de/lang: no print flag (/F 4)"]),
 ])
-def test_weasyprints_own_pdf_fails_the_check(render_pdf, variant, findings):
-    found = check_pdf(render_pdf(rich_record(), variant=variant, weasyprint_only=True),
-                      require_ua=True)
+def test_weasyprints_own_pdf_fails_the_check(rich_pdf, variant, findings):
+    found = check_pdf(rich_pdf(variant, weasyprint_only=True), require_ua=True)
     assert [f for f in findings if f not in found] == []
 
 
@@ -236,9 +235,9 @@ def _drop_ua_identifier(pdf):
      ["metadata: no PDF/UA-1 identifier (pdfuaid:part = 1) in the XMP"]),
 ], ids=["lang", "display-title", "first-heading", "skipped-heading", "figure-alt",
         "link-anchor-name", "link-number", "th-scope", "unknown-type", "ua-identifier"])
-def test_a_repaired_pdf_broken_again_fails_the_check(render_pdf, tmp_path, variant, change,
+def test_a_repaired_pdf_broken_again_fails_the_check(rich_pdf, tmp_path, variant, change,
                                                      findings):
-    path, broken = render_pdf(rich_record(), variant=variant), tmp_path / "broken.pdf"
+    path, broken = rich_pdf(variant), tmp_path / "broken.pdf"
     assert check_pdf(path, require_ua=True) == []
     with pikepdf.open(path) as pdf:
         change(pdf)

@@ -53,8 +53,8 @@ def test_word_and_pdf_share_one_outline(render_pdf, workspace, write_record):
     assert in_word == expected
 
 
-def test_page_margins_are_printed_but_not_read_as_content(render_pdf):
-    path = render_pdf(rich_record())
+def test_page_margins_are_printed_but_not_read_as_content(rich_pdf):
+    path = rich_pdf()
     reading = structure(path)
     tagged = " ".join(reading.text_of(n) for n in reading.nodes if n.parent is None)
     assert "Seite 1 von 3" not in tagged
@@ -65,8 +65,8 @@ def test_page_margins_are_printed_but_not_read_as_content(render_pdf):
     assert "Seite 2 von 3" in raw_text(path)  # still on the page for everyone who sees it
 
 
-def test_a_table_over_three_pages_is_one_table_with_its_header_once(render_pdf):
-    path = render_pdf(rich_record())
+def test_a_table_over_three_pages_is_one_table_with_its_header_once(rich_pdf):
+    path = rich_pdf()
     reading = structure(path)
     tables = [n for n in reading.nodes if n.role == "Table"]
     assert len(tables) == 1
@@ -79,15 +79,15 @@ def test_a_table_over_three_pages_is_one_table_with_its_header_once(render_pdf):
     assert all("Straße Kfz/Tag" in page for page in pages[:3])  # repeated where it is seen
 
 
-def test_markers_come_before_their_items_and_pictures_before_what_follows(render_pdf):
-    lines = raw_text(render_pdf(rich_record()))
+def test_markers_come_before_their_items_and_pictures_before_what_follows(rich_pdf):
+    lines = raw_text(rich_pdf())
     assert "• eins" in lines and "◦ eins-eins" in lines and "1. erstens" in lines
     assert lines.index("Quartiersplatz") < lines.index("Der Absatz nach dem Bild.")
 
 
 @pytest.mark.parametrize("variant", ["pdf/a-2a", "pdf/ua-1"])
-def test_a_wrapped_link_is_one_described_printed_link(render_pdf, variant):
-    reading = structure(render_pdf(rich_record(), variant=variant))
+def test_a_wrapped_link_is_one_described_printed_link(rich_pdf, variant):
+    reading = structure(rich_pdf(variant))
     links = [n for n in reading.nodes if n.role == "Link"]
     assert len(links) == 1 and len(links[0].annotations) == 2  # two lines, one link
     described = ("Link, der so lang ist, dass er auf die nächste Zeile umbricht, weil sein "
@@ -97,8 +97,8 @@ def test_a_wrapped_link_is_one_described_printed_link(render_pdf, variant):
         assert int(annotation.F) & 4  # printed
 
 
-def test_lists_hold_labels_and_bodies_with_the_nested_list_inside_its_item(render_pdf):
-    reading = structure(render_pdf(rich_record()))
+def test_lists_hold_labels_and_bodies_with_the_nested_list_inside_its_item(rich_pdf):
+    reading = structure(rich_pdf())
     items = [n for n in reading.nodes if n.role == "LI"]
     assert all([c.role for c in item.children] == ["Lbl", "LBody"] for item in items)
     first = items[0]
@@ -112,15 +112,15 @@ def test_lists_hold_labels_and_bodies_with_the_nested_list_inside_its_item(rende
     ("pdf/ua-1", {"pdfaid:part": None, "pdfaid:conformance": None, "pdfuaid:part": "1"}),
     ("pdf/a-2b", {"pdfaid:part": "2", "pdfaid:conformance": "B", "pdfuaid:part": None}),
 ])
-def test_which_variants_declare_pdf_ua(render_pdf, variant, declares):
-    with pikepdf.open(render_pdf(rich_record(), variant=variant)) as pdf, \
+def test_which_variants_declare_pdf_ua(rich_pdf, variant, declares):
+    with pikepdf.open(rich_pdf(variant)) as pdf, \
             pdf.open_metadata() as meta:
         assert {name: meta.get(name) for name in declares} == declares
 
 
 @pytest.mark.parametrize("variant, flavour", [
     ("pdf/a-1b", "1b"), ("pdf/a-2b", "2b"), ("pdf/a-2u", "2b"), ("pdf/a-3b", "3b")])
-def test_the_repairs_keep_pdfa(render_pdf, variant, flavour):
+def test_the_repairs_keep_pdfa(rich_pdf, variant, flavour):
     """What WeasyPrint's own file passes, the repaired file passes (PDF/A-1: no object streams)."""
     from pikepdf import pdfa
 
@@ -128,8 +128,8 @@ def test_the_repairs_keep_pdfa(render_pdf, variant, flavour):
         return sorted(f"{f.rule}: {f.message}" for f in pdfa.validate_written(path, flavour)
                       .violations)
 
-    own = render_pdf(rich_record(), variant=variant, weasyprint_only=True)
-    repaired = render_pdf(rich_record(), variant=variant)
+    own = rich_pdf(variant, weasyprint_only=True)
+    repaired = rich_pdf(variant)
     assert violations(repaired) == violations(own)
     assert check_pdf(repaired) == []
 
