@@ -2,7 +2,7 @@
 
 The cover (``templates/sitzungsmappe.html``/``.css``/``.docx``, the city's to restyle)
 names the committee, the date and the part, and lists each paper with its agenda item,
-subject, kind, file number, office and the page where it starts, each a link to it.
+subject, kind, file number, office and the page where it starts; the subject links to it.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
 
 
 def items_table_xml(items: list[Item], style: str | None) -> str:
-    """The cover's table of notices as WordprocessingML: links and PAGEREF fields."""
+    """The cover's table of notices as WordprocessingML: subject links and PAGEREF fields."""
     headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
@@ -124,7 +124,9 @@ def items_table_xml(items: list[Item], style: str | None) -> str:
         notice = item.notice
         values = [item.agenda_item or "–", notice.subject, notice.kind_label,
                   notice.file_number, notice.office.name]
-        cells = [cell(widths[0], link(anchor, values[0])), cell(widths[1], link(anchor, values[1]))]
+        # One link per row, on the subject, as in the PDF cover: "5.1" says nothing about
+        # where a link leads when a screen reader lists the links.
+        cells = [cell(widths[0], text(values[0])), cell(widths[1], link(anchor, values[1]))]
         cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
         cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")

@@ -48,7 +48,8 @@ def _block(block, tables: _Tables) -> Markup:
     if isinstance(block, c.Paragraph):
         return Markup("<p>{}</p>").format(_inlines(block.children))
     if isinstance(block, c.Heading):
-        # h1/h2 belong to the notice itself; facts' headings start at h3.
+        # h1/h2 belong to the notice itself; the facts' outline (levels 1-3 that never
+        # skip one, see markdown._outline_levels) goes on below them, from h3.
         level = block.level + 2
         return Markup("<h{0} class=\"facts-heading\">{1}</h{0}>").format(
             level, _inlines(block.children))
