@@ -10,7 +10,7 @@ from notices.errors import Problem, Severity
 
 
 def content_problems(templates, notice) -> list[Problem]:
-    """Every warning about what a notice's outputs would look like (``templates``: a TemplateSet)."""
+    """Every warning about what a paper's outputs would look like (``templates``: a set)."""
     return font_problems(templates, notice) + table_problems(notice)
 
 

@@ -63,7 +63,8 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
     # Spaces as in the records, whose text fields are read with runs of spaces collapsed.
     report = PacketReport(session=SessionKey(" ".join(committee.split()), date))
     templates = TemplateSet.read(workspace.templates_dir)
-    results, _ = load_records(workspace.root, RecordLoader(workspace.settings, templates.declared_kinds()[0]))
+    kinds, _ = templates.declared_kinds()
+    results, _ = load_records(workspace.root, RecordLoader(workspace.settings, kinds))
     session = _select(workspace, results, report)
     if session is None:
         return report
