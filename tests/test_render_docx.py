@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from conftest import REPO, SEED, docx_text, pdf_text, record_text, rewrite_docx, words
+from libreoffice import libreoffice_pdfs
 from notices.source.markdown import parse_markdown
 from notices.errors import TemplateError
 from notices.source.records import load_record
@@ -173,13 +174,19 @@ def test_facts_use_named_styles_not_direct_formatting(render):
     assert by_text["Heeper Straße"] == "Notice Table Text"
     assert by_text["Dazwischen mit Mail."] == "Body Text"
     assert document.tables[0].style.name == "Notice Table"
-    # Paragraph properties are a style, list numbering, or a table cell's alignment.
+    # Paragraph properties are a style, list numbering, or a table cell's alignment; and
+    # the one thing a style cannot say because it depends on the block before: the space
+    # below a table, on the paragraph after it.
+    spaced = []
     for paragraph in paragraphs:
         properties = paragraph._p.pPr
-        allowed = {"pStyle", "numPr", "jc"}
+        allowed = {"pStyle", "numPr", "jc", "spacing"}
         found = {child.tag.rsplit("}", 1)[1] for child in properties} if properties is not None \
             else set()
         assert found <= allowed, (paragraph.text, found)
+        if "spacing" in found:
+            spaced.append(paragraph.text)
+    assert spaced == ["Ein Zitat."]  # the quote right after the table
 
 
 def test_inline_emphasis_code_and_breaks(render):
@@ -323,30 +330,6 @@ def test_table_columns_are_sized_to_their_content(render):
     # is cut down, the text beside it keeps room for "mehreren" (it used to get 393 twips).
     assert payments[1] > 1000
     assert payments[2] < 2000
-
-
-def libreoffice_pdfs(paths: list[Path], tmp_path: Path) -> list[Path]:
-    """The .docx files converted by LibreOffice, with Arial drawn in the bundled Liberation Sans.
-
-    Liberation Sans has Arial's metrics; without it LibreOffice draws Arial in whatever font
-    the machine has (often the much wider DejaVu Sans) and no column estimate would hold.
-    """
-    from notices.render.runtime import PACKAGE_FONTS
-
-    config = tmp_path / "fonts.conf"
-    config.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
-        f"<dir>{PACKAGE_FONTS}</dir><cachedir>{tmp_path / 'fc-cache'}</cachedir>"
-        "<alias><family>Arial</family><prefer><family>Liberation Sans</family></prefer>"
-        "</alias></fontconfig>\n")
-    result = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
-                             str(tmp_path / "lo"), *map(str, paths)], check=False,
-                            capture_output=True, text=True, timeout=180,
-                            env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-                                 "FONTCONFIG_FILE": str(config)})
-    converted = [tmp_path / "lo" / (path.stem + ".pdf") for path in paths]
-    assert all(path.is_file() for path in converted), result.stderr
-    return converted
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -8,6 +8,7 @@ import pikepdf
 import pytest
 
 from conftest import SEED, pdf_text, words
+from pages import word_boxes
 from notices.source.records import load_record
 from notices.render.pdf import PdfRenderer
 from notices.template_set import TemplateSet
@@ -199,33 +200,13 @@ def with_facts(markdown: str) -> str:
                         "Nutzer*innen.\n", facts)
 
 
-def word_boxes(path: Path) -> list[tuple[int, str, float, float, float]]:
-    """Each word of a PDF as (page, text, left, right, bottom), in points, in reading order."""
-    import html
-    import re
-    import subprocess
-
-    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
-                         capture_output=True, text=True).stdout
-    boxes, page = [], 0
-    for line in out.splitlines():
-        if "<page " in line:
-            page += 1
-        match = re.search(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">'
-                          r"(.*)</word>", line)
-        if match:
-            left, right, bottom, text = match.groups()
-            boxes.append((page, html.unescape(text), float(left), float(right), float(bottom)))
-    return boxes
-
-
 def test_table_columns_fit_words_and_amounts(render):
     """Columns are sized to their content: no word or amount is split, all within the text."""
     path = render(with_facts("Die Abschnitte:\n\n" + ROADWORKS_TABLE))
     found = words(pdf_text(path, layout=True))
     for word in ROADWORKS_WORDS:
         assert word in found, f"{word!r} is split or missing: {found}"
-    for page, word, left, right, bottom in word_boxes(path):
+    for page, word, left, right, bottom, _ in word_boxes(path):
         assert right <= TEXT_RIGHT + 0.5, f"{word!r} sticks out of the text ({right:.1f} pt)"
 
 
@@ -234,14 +215,14 @@ def test_a_table_too_wide_for_its_words_stays_within_the_text(render):
     found = words(pdf_text(path, layout=True))
     for word in ["mehreren", "Wörtern", "1.234.567,89", "2024", "St."]:
         assert word in found, f"{word!r} is split or missing: {found}"
-    for page, word, left, right, bottom in word_boxes(path):
+    for page, word, left, right, bottom, _ in word_boxes(path):
         assert right <= TEXT_RIGHT + 0.5, f"{word!r} sticks out of the text ({right:.1f} pt)"
 
 
 def test_a_narrow_column_stays_narrow(render):
     """A number column beside a column of text is as wide as its numbers, not half the table."""
     path = render(with_facts(REMARKS_TABLE))
-    left = {word: x for _, word, x, _, _ in word_boxes(path) if word in ("Nr", "Bemerkung")}
+    left = {word: x for _, word, x, *_ in word_boxes(path) if word in ("Nr", "Bemerkung")}
     assert left["Bemerkung"] - left["Nr"] < 30  # "Nr" in bold and the cell padding
     lines = [line for line in pdf_text(path, layout=True).splitlines() if "Anlieger" in line]
     assert len(lines) == 4  # the remark has the rest of the width
@@ -261,7 +242,7 @@ def test_a_row_taller_than_a_page_is_split_under_repeated_headers(render):
     assert [w for w in words("".join(pages)) if w.startswith("Wort")] == remark.split()
     boxes = word_boxes(path)
     for number in (1, 2):  # every page but the last is filled to its foot
-        lowest = max(bottom for page, word, _, _, bottom in boxes
+        lowest = max(bottom for page, word, _, _, bottom, _ in boxes
                      if page == number and word.startswith("Wort"))
         assert lowest > PAGE_BOTTOM - 30, (number, lowest)
 
@@ -274,12 +255,12 @@ def test_short_rows_are_not_split_across_pages(render):
     path = render(with_facts("Vorweg.\n\n| Nr | Bemerkung | Schluss |\n|---|---|---|\n" + rows))
     boxes = word_boxes(path)
     pages_of: dict[int, set[int]] = {}
-    for page, word, _, _, _ in boxes:
+    for page, word, *_ in boxes:
         if word.startswith("r") and "w" in word:
             pages_of.setdefault(int(word[1:word.index("w")]), set()).add(page)
         elif word.startswith("Ende"):
             pages_of.setdefault(int(word[4:]), set()).add(page)
     assert max(max(p) for p in pages_of.values()) >= 3  # the table does span pages
     assert {row: p for row, p in pages_of.items() if len(p) > 1} == {}
-    headers = {page for page, word, _, _, _ in boxes if word == "Schluss"}
+    headers = {page for page, word, *_ in boxes if word == "Schluss"}
     assert headers == {page for page, *_ in boxes}

@@ -7,7 +7,9 @@ edits belong in Word, not here. What it sets up, and why:
 - A4 with the margins of the PDF (2 cm top and right, 2.5 cm bottom and left), German
   language (``de-DE`` in the styles' document defaults, so Word spell-checks German),
   German decimal and list separators, no automatic hyphenation (the German dictionary
-  breaks common compounds wrongly; soft hyphens typed by the clerk still work).
+  breaks common compounds wrongly; soft hyphens typed by the clerk still work), and
+  the layout rules of current Word (compatibilityMode 15), so that Word does not open
+  the notices in compatibility mode.
 - Named styles only, never direct formatting, so that restyling one style restyles every
   notice: Normal (Arial 11 pt; LibreOffice substitutes the metric-compatible Liberation
   Sans), Title, Heading 2 (Anlass, Sachverhalt), Heading 3-5 (headings inside the facts),
@@ -150,6 +152,19 @@ def set_german_settings(document):
     theme_lang = settings.find(qn("w:themeFontLang"))
     theme_lang.set(qn("w:val"), "de-DE")
     theme_lang.attrib.pop(qn("w:eastAsia"), None)
+
+
+def current_word_layout(document):
+    """Word 2013 and later layout rules (compatibilityMode 15), not Word 2010's (14).
+
+    python-docx's default file says 14: Word then opens every notice in compatibility
+    mode ("Kompatibilitätsmodus" in the title bar) and lays tables out by the old rules
+    (a table's border hangs into the left margin by the cell margin).
+    """
+    compat = document.settings.element.find(qn("w:compat"))
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")
 
 
 def drop_unused_parts(document):
@@ -298,6 +313,7 @@ def base_document():
 
     set_document_defaults(document)
     set_german_settings(document)
+    current_word_layout(document)
     drop_unused_parts(document)
     themeless(document)
     styles = document.styles

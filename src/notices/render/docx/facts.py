@@ -36,6 +36,11 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 # applications that cannot draw SVG. Rasterising the SVG would need a new dependency, so
 # the bitmap is a light grey placeholder of the picture's size (see FactsWriter.image).
 SVG_FALLBACK_PNG = _png(1, 1, (0xE8, 0xE8, 0xE8))
+# The PDF's space below a table (paper.css: margin-bottom 0.8em of its 10 pt text), in
+# twips: Word has no space after a table, so the next paragraph gets it before itself.
+TABLE_SPACE_AFTER = 160
+RULE_BORDER = ('<w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="555555"/>'
+               "</w:pBdr>")
 
 
 @dataclass
@@ -57,6 +62,7 @@ class FactsWriter:
     media_types: set[str] = field(default_factory=set)
     images: int = 0
     _width_limit: int | None = None  # twips available to an image (inside a table cell)
+    _after_table: bool = False  # the next paragraph follows a table
 
     def _rel(self, kind: str, target: str, external: bool) -> str:
         rel_id = f"rId{self.next_rel}"
@@ -76,6 +82,9 @@ class FactsWriter:
                 out.append(self.paragraph("", self.styles.body))  # Word merges adjacent tables
             out.append(self.block(block, depth))
             previous_table = isinstance(block, c.Table)
+        if depth == 0:
+            # What follows the facts in the template keeps its own spacing.
+            self._after_table = False
         return "".join(out)
 
     def block(self, block, depth: int) -> str:
@@ -102,16 +111,20 @@ class FactsWriter:
             return self.paragraph(runs, self.styles.code)
         if isinstance(block, c.Rule):
             # An empty paragraph with a bottom border: Word's own horizontal line.
-            return ('<w:p><w:pPr><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" '
-                    'w:color="555555"/></w:pBdr></w:pPr></w:p>')
+            return self.paragraph("", None, border=RULE_BORDER)
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
-    def paragraph(self, runs: str, style: str | None, numbering: str = "") -> str:
-        ppr = ""
-        if style or numbering:
-            ppr = "<w:pPr>" + (f'<w:pStyle w:val="{style}"/>' if style else "") + \
-                numbering + "</w:pPr>"
-        return f"<w:p>{ppr}{runs}</w:p>"
+    def paragraph(self, runs: str, style: str | None, numbering: str = "", *,
+                  border: str = "") -> str:
+        """One paragraph; the first after a table gets the space the PDF leaves there."""
+        spacing = ""
+        if self._after_table:
+            self._after_table = False
+            if style not in self.styles.headings:  # a heading brings more space of its own
+                spacing = f'<w:spacing w:before="{TABLE_SPACE_AFTER}"/>'
+        # Schema order: pStyle, numPr, pBdr, spacing.
+        ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + numbering + border + spacing
+        return f"<w:p><w:pPr>{ppr}</w:pPr>{runs}</w:p>" if ppr else f"<w:p>{runs}</w:p>"
 
     def list(self, block, depth: int) -> str:
         """A list, nested by level (w:ilvl); each numbered list counts from its own start."""
@@ -191,7 +204,10 @@ class FactsWriter:
                 xml_cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
                                  f"<w:p>{ppr}{runs}</w:p></w:tc>")
             rows.append(f"<w:tr>{tr_pr}{''.join(xml_cells)}</w:tr>")
+        self._after_table = True
+        # tblInd: the border on the text's left edge, as in the PDF (Styles.table_indent).
         return (f'<w:tbl><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+                f'<w:tblInd w:w="{self.styles.table_indent}" w:type="dxa"/>'
                 f'<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
                 f'w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" '
                 f'w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')

@@ -31,7 +31,7 @@ from notices.errors import Problem, RenderError, TemplateError
 from notices.render.docx.facts import FactsWriter, RawXml
 from notices.render.docx.package import (
     APP, CONTENT_TYPES, CORE, DEFAULT_TEXT_WIDTH, DOCUMENT, DOCUMENT_RELS, EXTENSION_TYPES,
-    NUMBERING, PACKAGE_RELS_NS, STYLES, TEMPLATED_RELS, W_NS, assemble_zip, zip_member)
+    NUMBERING, PACKAGE_RELS_NS, SETTINGS, STYLES, TEMPLATED_RELS, W_NS, assemble_zip, zip_member)
 from notices.render.docx.properties import app_properties, notice_properties
 from notices.render.docx.styles import Styles, StyleTable
 from notices.render.templating import error_line, make_environment, one_line, template_context
@@ -186,7 +186,22 @@ class DocxRenderer:
             inline_code=find("Inline Code"),
             table_font_size=(styles.font_size(find("Notice Table Text"))
                              or styles.font_size(find("Notice Table")) or 20),
-            table_cell_margins=styles.cell_margins(find("Notice Table")))
+            table_cell_margins=styles.cell_margins(find("Notice Table")),
+            table_indent=styles.table_indent(find("Notice Table"),
+                                             self._compatibility_mode()))
+
+    def _compatibility_mode(self) -> int:
+        """The Word version whose layout rules the template asks for (15: Word 2013+).
+
+        A file that names none is laid out as Word 2007 did (12).
+        """
+        settings = self._members.get(SETTINGS)
+        if settings:
+            for setting in etree.fromstring(settings).iter(f"{{{W_NS}}}compatSetting"):
+                value = setting.get(f"{{{W_NS}}}val", "")
+                if setting.get(f"{{{W_NS}}}name") == "compatibilityMode" and value.isdigit():
+                    return int(value)
+        return 12
 
     def _find_text_width(self) -> int:
         document = self._members[DOCUMENT].decode("utf-8")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from notices.render.docx.package import CELL_MARGINS_TWIPS, MAX_LIST_LEVEL, W_NS
+from notices.render.docx.package import (
+    CELL_MARGIN_TWIPS, CELL_MARGINS_TWIPS, MAX_LIST_LEVEL, W_NS)
+
 
 @dataclass(frozen=True)
 class ListLevel:
@@ -40,8 +42,9 @@ class Styles:
     inline_code: str | None
     table_font_size: int = 20  # of table text, in half-points (Word's w:sz)
     table_cell_margins: int = CELL_MARGINS_TWIPS  # left plus right, in twips
-
-
+    # w:tblInd that puts a table's left border on the text's left edge (see
+    # StyleTable.table_indent); 0 in the layout of current Word.
+    table_indent: int = 0
 
 
 class StyleTable:
@@ -133,14 +136,28 @@ class StyleTable:
 
     def cell_margins(self, style_id: str | None) -> int:
         """A table style's left plus right cell margin in twips (Word's default: 108 each)."""
-        found: dict[str, int] = {}
+        return self.cell_margin(style_id, "left") + self.cell_margin(style_id, "right")
+
+    def cell_margin(self, style_id: str | None, side: str) -> int:
+        """One side's cell margin of a table style in twips, from the style or its bases."""
         seen = set()
         while style_id and style_id not in seen:
             seen.add(style_id)
-            for side, value in self._margins.get(style_id, {}).items():
-                found.setdefault(side, value)
+            value = self._margins.get(style_id, {}).get(side)
+            if value is not None:
+                return value
             style_id = self._based_on.get(style_id)
-        return found.get("left", 108) + found.get("right", 108)
+        return CELL_MARGIN_TWIPS
+
+    def table_indent(self, style_id: str | None, compatibility_mode: int) -> int:
+        """The w:tblInd that aligns a table's left border with the text.
+
+        Word 2013 and later (compatibilityMode 15) put the border at the indent; earlier
+        modes put the first cell's text there, so the border hangs into the margin by the
+        left cell margin (about 2 mm) unless the indent makes up for it. LibreOffice
+        follows the mode of the file the same way.
+        """
+        return 0 if compatibility_mode >= 15 else self.cell_margin(style_id, "left")
 
     def _style_numbering(self, style_id: str | None) -> tuple[str | None, int]:
         seen = set()
