@@ -7,9 +7,9 @@ bytes their keys were computed from, even if the city saves a template during a 
 re-render, and a worker on another machine needs no shared file system.
 
 What each format reads decides its key (:meth:`TemplateSet.digest_for`): a PDF reads
-its kind's HTML and CSS and everything shared (fonts, partials), a Word file only its
-kind's ``.docx``. Restyling ``mitteilung.docx`` in Word therefore rebuilds no PDF, and
-a CSS change rebuilds no Word file.
+its kind's HTML and CSS and everything shared (fonts, partials), a Word file its kind's
+``.docx`` and the fonts (which draw its SVG pictures). Restyling ``mitteilung.docx`` in
+Word therefore rebuilds no PDF, and a CSS change rebuilds no Word file.
 """
 
 from __future__ import annotations
@@ -89,8 +89,9 @@ class TemplateSet:
         return self._digests[key]
 
     def _reads(self, name: str, fmt: str, path: str) -> bool:
-        if "/" in path:  # fonts/, partials: shared by every PDF
-            return fmt == "pdf"
+        if "/" in path:  # fonts/ and sub-folders: shared by every PDF; the fonts also
+            # draw the Word files' SVG pictures (their PNG fallback, render/docx/svg_raster)
+            return fmt == "pdf" or (path.startswith("fonts/") and fmt == "docx")
         stem = path.split(".", 1)[0]
         if stem != name and stem in (self.kinds | set(DOCUMENT_TEMPLATES)):
             return False  # another kind's or document's own files

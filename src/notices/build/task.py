@@ -87,7 +87,7 @@ class Renderers:
 
                 self._renderers[key] = DocxRenderer(templates.files[f"{kind}.docx"],
                                                     display_name=f"templates/{kind}.docx",
-                                                    city=city)
+                                                    city=city, fonts=templates.font_files())
         return self._renderers[key]
 
     def warm_up(self) -> Renderers:
@@ -148,9 +148,9 @@ class Renderers:
                                   loaded.named_files)
             try:
                 outputs[fmt] = renderer.render(notice)
-                problems += [Problem(task.path, f"the PDF renderer says: {message}",
-                                     severity=Severity.WARNING)
-                             for message in getattr(renderer, "messages", ())]
+                said = "the PDF renderer says: " if fmt == "pdf" else "Word file: "
+                problems += [Problem(task.path, said + message, severity=Severity.WARNING)
+                             for message in renderer.messages]
             except NoticesError as error:
                 problems += error.problems
                 return TaskResult(task.path, notice.kind, tuple(problems), {},

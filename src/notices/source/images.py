@@ -64,7 +64,12 @@ def _inspect_bitmap(data: bytes, media_type: str) -> tuple[int, int] | str:
     return width, height
 
 
-def _inspect_svg(data: bytes) -> tuple[int, int] | str:
+def safe_svg(data: bytes):
+    """The parsed SVG (an lxml element) if it may be drawn, else why it is refused.
+
+    The one place that decides which SVGs are safe: records' pictures are checked with it
+    on input, and the Word renderer checks again before rasterising one.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False)
     try:
@@ -90,6 +95,13 @@ def _inspect_svg(data: bytes) -> tuple[int, int] | str:
         return "is an SVG that refers to other files, which is not allowed"
     if _uses_itself(root):
         return "is an SVG whose <use> elements draw themselves (a loop), which cannot be drawn"
+    return root
+
+
+def _inspect_svg(data: bytes) -> tuple[int, int] | str:
+    root = safe_svg(data)
+    if isinstance(root, str):
+        return root
     width = _length(root.get("width"))
     height = _length(root.get("height"))
     if width is None or height is None:

@@ -2,8 +2,8 @@
 
 :class:`DocxRenderer` (``renderer``) reads and prepares a template once and renders any
 number of notices into it; ``facts`` writes the blocks of the facts, ``styles`` finds the
-template's styles by name, ``package`` writes reproducible zips and ``properties`` the
-document properties.
+template's styles by name, ``svg_raster`` draws the bitmap beside each SVG picture,
+``package`` writes reproducible zips and ``properties`` the document properties.
 """
 
 from notices.render.docx.facts import RawXml

@@ -16,6 +16,7 @@ from notices.render.docx.package import (
     EMU_PER_PX, EMU_PER_TWIP, HYPERLINK_REL, IMAGE_REL, MEDIA_EXTENSIONS, SVG_BLIP_EXTENSION,
     xml_escape)
 from notices.render.docx.styles import Styles
+from notices.render.docx.svg_raster import SvgRasterError, SvgRasterizer, raster_size
 from notices.render.table_layout import column_count, column_widths
 from notices.source import blocks as c
 
@@ -33,8 +34,8 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 # Word shows an SVG through the svgBlip extension and needs a bitmap beside it for
-# applications that cannot draw SVG. Rasterising the SVG would need a new dependency, so
-# the bitmap is a light grey placeholder of the picture's size (see FactsWriter.image).
+# applications that cannot draw SVG: the SVG drawn by svg_raster, or, where that fails,
+# a light grey placeholder of the picture's size (see FactsWriter.image).
 SVG_FALLBACK_PNG = _png(1, 1, (0xE8, 0xE8, 0xE8))
 # The PDF's space below a table (paper.css: margin-bottom 0.8em of its 10 pt text), in
 # twips: Word has no space after a table, so the next paragraph gets it before itself.
@@ -56,11 +57,13 @@ class FactsWriter:
     next_rel: int
     next_num: int
     next_docpr: int = 1
+    rasterizer: SvgRasterizer | None = None  # draws SVG pictures for their PNG fallback
     rels: list[str] = field(default_factory=list)
     nums: list[str] = field(default_factory=list)
     media: list[tuple[str, bytes]] = field(default_factory=list)
     media_types: set[str] = field(default_factory=set)
     images: int = 0
+    warnings: list[str] = field(default_factory=list)  # for the clerk, one line each
     _width_limit: int | None = None  # twips available to an image (inside a table cell)
     _after_table: bool = False  # the next paragraph follows a table
 
@@ -265,22 +268,22 @@ class FactsWriter:
         self.media.append((f"word/media/notice{number}.{extension}", data))
         self.media_types.add(extension)
         rel_id = self._rel(IMAGE_REL, f"media/notice{number}.{extension}", external=False)
-        blip = f'<a:blip r:embed="{rel_id}"/>'
-        if extension == "svg":
-            fallback = f"notice{number}-fallback.png"
-            self.media.append((f"word/media/{fallback}", SVG_FALLBACK_PNG))
-            self.media_types.add("png")
-            fallback_id = self._rel(IMAGE_REL, f"media/{fallback}", external=False)
-            blip = (f'<a:blip r:embed="{fallback_id}"><a:extLst><a:ext '
-                    f'uri="{SVG_BLIP_EXTENSION}"><asvg:svgBlip '
-                    f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" '
-                    f'r:embed="{rel_id}"/></a:ext></a:extLst></a:blip>')
         width_px, height_px = image.width_px or 400, image.height_px or 300
         limit = self._width_limit or self.text_width_twips
         max_width = max(limit, 1) * EMU_PER_TWIP
         cx, cy = width_px * EMU_PER_PX, height_px * EMU_PER_PX
         if cx > max_width:
             cx, cy = max_width, max(1, int(cy * max_width / cx))
+        blip = f'<a:blip r:embed="{rel_id}"/>'
+        if extension == "svg":
+            fallback = f"notice{number}-fallback.png"
+            self.media.append((f"word/media/{fallback}", self._svg_fallback(image, cx, cy)))
+            self.media_types.add("png")
+            fallback_id = self._rel(IMAGE_REL, f"media/{fallback}", external=False)
+            blip = (f'<a:blip r:embed="{fallback_id}"><a:extLst><a:ext '
+                    f'uri="{SVG_BLIP_EXTENSION}"><asvg:svgBlip '
+                    f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" '
+                    f'r:embed="{rel_id}"/></a:ext></a:extLst></a:blip>')
         docpr = self.next_docpr
         self.next_docpr += 1
         alt = xml_escape(image.alt)
@@ -301,6 +304,23 @@ class FactsWriter:
             f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
             '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>'
             "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>")
+
+    def _svg_fallback(self, image: c.Image, cx: int, cy: int) -> bytes:
+        """The PNG that LibreOffice and Word before 2016 show: the SVG at 300 dpi.
+
+        If it cannot be drawn, the grey placeholder, with a warning: Word 2016 and later
+        still show the SVG itself.
+        """
+        if self.rasterizer is None:
+            return SVG_FALLBACK_PNG
+        try:
+            return self.rasterizer.png(image.data, *raster_size(cx, cy))
+        except SvgRasterError as error:
+            self.warnings.append(
+                f"{image.path}: cannot draw the picture for Word files opened in LibreOffice "
+                f"or Word 2013 and older ({error}); they show a grey box instead, Word 2016 "
+                "and later the picture")
+            return SVG_FALLBACK_PNG
 
 
 _SPECIAL = re.compile("([\u00ad\u2011\t\n])")

@@ -34,6 +34,7 @@ from notices.render.docx.package import (
     NUMBERING, PACKAGE_RELS_NS, SETTINGS, STYLES, TEMPLATED_RELS, W_NS, assemble_zip, zip_member)
 from notices.render.docx.properties import app_properties, notice_properties
 from notices.render.docx.styles import Styles, StyleTable
+from notices.render.docx.svg_raster import SvgRasterizer, bundled_fonts
 from notices.render.templating import error_line, make_environment, one_line, template_context
 
 # --- the renderer -----------------------------------------------------------------------------
@@ -69,10 +70,17 @@ class DocxRenderer:
     template that Jinja cannot compile fails here, before any record is rendered.
     """
 
-    def __init__(self, template: bytes | Path, *, display_name: str, city: str | None = None):
-        """``template`` is the .docx's bytes (from a TemplateSet) or a path to it."""
+    def __init__(self, template: bytes | Path, *, display_name: str, city: str | None = None,
+                 fonts: dict[str, bytes] | None = None):
+        """``template`` is the .docx's bytes (from a TemplateSet) or a path to it.
+
+        ``fonts`` (``TemplateSet.font_files()``) are the only fonts SVG pictures are drawn
+        with for their PNG fallback; None means the fonts bundled with notices.
+        """
         self.display_name = display_name
         self.city = city
+        self._rasterizer = SvgRasterizer(fonts or bundled_fonts())
+        self.messages: list[str] = []  # what the clerk should know about the last render
         self._source = io.BytesIO(template) if isinstance(template, bytes) else Path(template)
         self._members, self._order = self._read_package()
         self._env = make_environment()
@@ -218,13 +226,15 @@ class DocxRenderer:
     # -- rendering --
 
     def render(self, notice) -> bytes:
-        """The .docx of one notice, as bytes."""
+        """The .docx of one notice, as bytes; what the clerk should know is in :attr:`messages`."""
         writer = self.facts_writer()
         rendered = [RawXml(writer.blocks(document.blocks)
                            or writer.paragraph("", self._styles.body))
                     for document in notice.documents]
         context = template_context(notice, city=self.city, rendered=rendered)
-        return self.render_context(context, writer=writer, core=notice_properties(notice))
+        data = self.render_context(context, writer=writer, core=notice_properties(notice))
+        self.messages = writer.warnings
+        return data
 
     def check(self, notice) -> str:
         """Render ``notice`` in memory, check that Word could open it, return its text.
@@ -244,7 +254,7 @@ class DocxRenderer:
     def facts_writer(self) -> FactsWriter:
         """A writer for body XML whose relationship, numbering and drawing ids fit this template."""
         return FactsWriter(self._styles, self._text_width, self._first_rel, self._first_num,
-                            self._first_docpr)
+                           self._first_docpr, rasterizer=self._rasterizer)
 
     def render_context(self, context: dict, *, writer: FactsWriter, core: bytes) -> bytes:
         """Fill the template with any context (a notice, a packet's cover sheet) as .docx bytes.
