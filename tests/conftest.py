@@ -96,9 +96,15 @@ def record_text(**changes: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pdf_text(path: Path, *, layout: bool = False) -> str:
-    """Text of a PDF; ``layout`` keeps line ends as they are (no de-hyphenation)."""
-    flags = ["-layout"] if layout else []
+# The text area of an A4 page with the templates' margins (2 cm top, 2.5 cm bottom), in
+# points: what pdftotext reads with ``body=True``.
+TEXT_AREA = ["-x", "0", "-y", "57", "-W", "596", "-H", "714"]
+
+
+def pdf_text(path: Path, *, layout: bool = False, body: bool = False) -> str:
+    """Text of a PDF; ``layout`` keeps line ends as they are (no de-hyphenation); ``body``
+    reads only the text area, without the page headers and footers in the margins."""
+    flags = (["-layout"] if layout else []) + (TEXT_AREA if body else [])
     return subprocess.run(["pdftotext", "-enc", "UTF-8", *flags, str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
 

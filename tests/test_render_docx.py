@@ -218,10 +218,16 @@ def test_page_is_a4_in_german_with_page_numbers(render):
 def test_non_public_notice_says_so_on_every_page(render):
     path = render(record_text().replace("  public: true", "  public: nicht öffentlich"))
     document = docx.Document(str(path))
-    assert document.sections[0].header.paragraphs[0].text == "nicht öffentlich"
+    # The first page's header and the others' (issue 10: from page 2 on they also name
+    # the paper, see test_page_headers.py).
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    assert [p.text for p in section.first_page_header.paragraphs] == ["nicht öffentlich"]
+    assert section.header.paragraphs[-1].text == "nicht öffentlich"
     assert document.paragraphs[4].text == "☐ öffentlich ☒ nicht öffentlich"
-    public = docx.Document(str(render(SEED, name="p.yaml")))
-    assert public.sections[0].header.paragraphs[0].text == ""
+    public = docx.Document(str(render(SEED, name="p.yaml"))).sections[0]
+    assert public.first_page_header.paragraphs[0].text == ""
+    assert public.header.paragraphs[-1].text == ""
 
 
 def test_core_properties_come_from_the_notice(render):
@@ -344,7 +350,7 @@ def test_table_words_stay_whole_in_libreoffice(render, tmp_path):
     for word in ROADWORKS_WORDS + ["mehreren", "Wörtern", "2024", "St."]:
         assert word in found, f"{word!r} is split or missing: {found}"
     assert found.count("1.234.567,89") == 2
-    pages = pdf_text(tall_pdf, layout=True).split("\f")[:-1]
+    pages = pdf_text(tall_pdf, layout=True, body=True).split("\f")[:-1]
     assert len(pages) == 2
     assert all(page.split()[:2] == ["Nr", "Bemerkung"] for page in pages[1:])
     assert [w for w in words("".join(pages)) if w.startswith("Wort")] == remark.split()
@@ -542,7 +548,7 @@ def test_error_in_the_page_header_says_so(workspace, tmp_path):
     with pytest.raises(TemplateError) as error:
         DocxRenderer(broken, display_name=TEMPLATE_NAME).check(probe_notice())
     message = error.value.problems[0].format()
-    assert message.startswith("templates/mitteilung.docx:1: ")
+    assert message.startswith("templates/mitteilung.docx:2: ")  # below the identification
     assert "has no field 'pubic'" in message
     assert "nicht öffentlich{% endif %}" in message and message.endswith("in the page header)")
 
@@ -594,7 +600,7 @@ def test_tags_that_word_split_over_runs_still_work(workspace, notice_from, tmp_p
         path = tmp_path / f"{public}.docx"
         path.write_bytes(renderer.render(notice_from(text, f"{public}.yaml")))
         document = docx.Document(str(path))
-        assert document.sections[0].header.paragraphs[0].text == header
+        assert document.sections[0].header.paragraphs[-1].text == header
         assert "gez. Dodenhoff" in [p.text for p in document.paragraphs]
 
 
@@ -649,7 +655,7 @@ def test_docx_and_pdf_carry_the_same_words(workspace, notice_from, tmp_path):
                                        display_name="t", city="Stadt Bielefeld").render(notice))
     pdf_path.write_bytes(PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung", variant="pdf/a-2a",
                                      city="Stadt Bielefeld").render(notice))
-    pdf_words = words(pdf_text(pdf_path, layout=True).replace("\u2010\n", "")
+    pdf_words = words(pdf_text(pdf_path, layout=True, body=True).replace("\u2010\n", "")
                       .replace("\u00ad\n", ""))
     # Page furniture aside: the footer "Seite X von Y" of every page.
     pdf_words = [w for i, w in enumerate(pdf_words)

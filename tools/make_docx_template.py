@@ -25,8 +25,10 @@ edits belong in Word, not here. What it sets up, and why:
   restarts each numbered list with a numbering instance of its own.
 - docxtpl tags, each within one run: ``{{ notice.… }}`` fields; ``{{ city }}`` in a
   letterhead inside ``{%p if city %}``; ``{{p facts }}``, a paragraph that the facts
-  (Sachverhalt) replace; ``{% if not notice.session.public %}nicht öffentlich{% endif %}``
-  in the page header; "Seite X von Y" from PAGE and NUMPAGES fields in the footer.
+  (Sachverhalt) replace; in the page headers ``{% if not notice.public %}nicht
+  öffentlich{% endif %}`` on every page and, from page 2 on (a different first page),
+  the file number, paper number and shortened subject (``notice.short_subject``);
+  "Seite X von Y" from PAGE and NUMPAGES fields in the footers.
 
 It also makes ``templates/sitzungsmappe.docx``, the cover sheet of a session packet, on
 the same base. The output is byte-reproducible (fixed zip timestamps and dates), so a
@@ -378,14 +380,87 @@ def base_document():
     header.add_run("nicht öffentlich", style="Strong")
     header.add_run("{% endif %}")
     add_watermark(header)
-    footer = section.footer.paragraphs[0]
+    add_page_numbers(section.footer.paragraphs[0], styles)
+
+    return document
+
+
+def add_page_numbers(footer, styles) -> None:
+    """"Seite X von Y", from fields that Word and LibreOffice update when paginating."""
     footer.style = styles["Footer"]
     footer.add_run("Seite ")
     add_field(footer, "PAGE")
     footer.add_run(" von ")
     add_field(footer, "NUMPAGES")
 
+
+def paper_document():
+    """The base of every kind of paper: styles of its own and its page headers."""
+    document = base_document()
+    paper_styles(document)
+    paper_page_headers(document)
     return document
+
+
+def paper_styles(document) -> None:
+    """The styles only papers use: their page headers."""
+    running = paragraph_style(document, "Notice Running Header", base="Header", after=3)
+    running.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    ppr = running.element.get_or_add_pPr()
+    later = [ppr.find(qn(tag)) for tag in ("w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc")]
+    later = [element for element in later if element is not None]
+    border = parse_xml(f'<w:pBdr xmlns:w="{W_NS}"><w:bottom w:val="single" w:sz="4" '
+                       'w:space="1" w:color="555555"/></w:pBdr>')
+    if later:  # schema order: the border before tabs, spacing and alignment
+        later[0].addprevious(border)
+    else:
+        ppr.append(border)
+    # A stamp: a frame around the words (a character border, so that the empty line of a
+    # public paper shows nothing).
+    confidential = paragraph_style(document, "Notice Confidential", base="Header", size=12,
+                                   bold=True, after=0)
+    confidential.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    confidential.element.get_or_add_rPr().append(parse_xml(
+        f'<w:bdr xmlns:w="{W_NS}" w:val="single" w:sz="8" w:space="1" w:color="000000"/>'))
+
+
+def paper_page_headers(document) -> None:
+    """A paper's page headers: "nicht öffentlich" on every page, identification from page 2.
+
+    A different first page (w:titlePg): page 1 carries the letterhead and file line
+    already, so its header only says "nicht öffentlich" for a non-public paper; from
+    page 2 on the header names the file number, the paper number where there is one and
+    the subject (shortened), so that a loose page of a packet can be put back. The
+    "nicht öffentlich" line is bold and larger, at the header's foot, right above the
+    text, where the PDF has it too. Headers are page furniture: Word's PDF export and
+    screen readers treat them as such, not as text of the paper.
+    """
+    styles = document.styles
+    running = styles["Notice Running Header"]
+    confidential = styles["Notice Confidential"]
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    # 0.8 cm from the edge (most printers print from 0.5 cm): both lines of the
+    # continuation header then fit above the text, which starts at 2 cm on every page.
+    section.header_distance = Cm(0.8)
+    first, later = section.first_page_header, section.header
+    for header in (first, later):
+        for paragraph in header.paragraphs[1:]:
+            paragraph._p.getparent().remove(paragraph._p)
+        header.paragraphs[0]._p.clear()
+    identification = later.paragraphs[0]
+    identification.style = running
+    identification.add_run("{{ notice.file_number }}{% if notice.paper_number %} · "
+                           "Drucksachen-Nr. {{ notice.paper_number }}{% endif %} · "
+                           "{{ notice.short_subject }}")
+    for header in (first, later):
+        # Always there (empty for a public paper), so that the header is never empty and
+        # the draft's watermark has a paragraph to stand in.
+        line = header.paragraphs[0] if header is first else header.add_paragraph()
+        line.style = confidential
+        line.add_run("{% if not notice.public %}nicht öffentlich{% endif %}")
+        add_watermark(line, 1 if header is later else 2)
+    add_page_numbers(section.first_page_footer.paragraphs[0], styles)
 
 
 # Word's own watermark ("PowerPlusWaterMarkObject", Design > Watermark): a WordArt text
@@ -411,10 +486,19 @@ WATERMARK = (
     'font-size:1pt;font-weight:bold" string="ENTWURF"/></v:shape></w:pict></w:r>')
 
 
-def add_watermark(paragraph) -> None:
-    """"ENTWURF" across every page of a draft (status: entwurf), only then."""
+def add_watermark(paragraph, number: int = 1) -> None:
+    """"ENTWURF" across every page of a draft (status: entwurf), only then.
+
+    ``number`` tells apart the watermarks of a document's headers (first page, the
+    others): Word wants each shape's id once per document.
+    """
     paragraph.add_run("{% if notice.draft %}")
-    paragraph._p.append(parse_xml(WATERMARK.replace(
+    shape = WATERMARK
+    if number != 1:
+        shape = shape.replace('id="PowerPlusWaterMarkObject"',
+                              f'id="PowerPlusWaterMarkObject{number}"').replace(
+            'o:spid="_x0000_s2049"', f'o:spid="_x0000_s{2048 + number}"')
+    paragraph._p.append(parse_xml(shape.replace(
         "<w:r>", f'<w:r xmlns:w="{W_NS}" xmlns:v="urn:schemas-microsoft-com:vml" '
         'xmlns:o="urn:schemas-microsoft-com:office:office">', 1)))
     paragraph.add_run("{% endif %}")
@@ -475,7 +559,7 @@ def finish(document, output: Path, title: str, comments: str) -> None:
 
 def build(output: Path) -> None:
     """The template of a Mitteilung, in the order of the reference notice."""
-    document = base_document()
+    document = paper_document()
     paper_head(document)
     document.add_paragraph("Mitteilung {{ notice.office.genitive }}", style="Title")
     document.add_paragraph("zur Sitzung: {{ notice.session.committee }}",
@@ -514,7 +598,7 @@ def consultations_table(document) -> None:
 
 def build_beschlussvorlage(output: Path) -> None:
     """The template of a Beschlussvorlage: Beratungsfolge, Betreff, Beschlussvorschlag, …"""
-    document = base_document()
+    document = paper_document()
     paper_head(document)
     document.add_paragraph("Beschlussvorlage {{ notice.office.genitive }}", style="Title")
     visibility(document)
@@ -533,7 +617,7 @@ def build_beschlussvorlage(output: Path) -> None:
 
 def build_beantwortung(output: Path) -> None:
     """The template of a Beantwortung einer Anfrage: numbered questions, each answered."""
-    document = base_document()
+    document = paper_document()
     paper_head(document)
     document.add_paragraph("Beantwortung einer Anfrage", style="Title")
     document.add_paragraph("{{ fields.inquiry }}", style="Notice Session")

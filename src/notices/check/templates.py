@@ -131,4 +131,9 @@ def _check_html(templates: TemplateSet, kind: str, probe, city: str | None) -> s
     except (ValueError, lxml.etree.ParserError):
         return ""
     body = root.find("body")
-    return " ".join((body if body is not None else root).itertext())
+    body = body if body is not None else root
+    # Page furniture (the running page header) is marked aria-hidden: it repeats the
+    # file number and subject, and must not stand in for the paper's own text.
+    for furniture in body.xpath('.//*[@aria-hidden="true"]'):
+        furniture.drop_tree()
+    return " ".join(body.itertext())

@@ -107,8 +107,32 @@ class Notice:
         return self.paper_number or self.file_number
 
     @property
+    def short_subject(self) -> str:
+        """The subject for the running header of pages 2 on: cut at a space, with "…"."""
+        return shorten(self.subject, SHORT_SUBJECT)
+
+    @property
     def images(self):
         return tuple(image for document in self.documents for image in document.images)
+
+
+# Characters of the subject in the running header: with the file and paper numbers it
+# still fits on one line of 9 pt across the text (about 100 characters).
+SHORT_SUBJECT = 55
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else cut at a space before, with "…".
+
+    Only ordinary spaces count: a no-break space (``96 Mio. €``) holds its words together
+    here too. A word longer than the limit is cut inside.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:–-") + " …"
 
 
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")

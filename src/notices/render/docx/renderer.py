@@ -237,19 +237,18 @@ class DocxRenderer:
         return data
 
     def check(self, notice) -> str:
-        """Render ``notice`` in memory, check that Word could open it, return its text.
+        """Render ``notice`` in memory, check that Word could open it, return its body text.
 
         For ``notices check``: raises :class:`TemplateError` for a field that does not
         exist and for a template whose tags leave broken XML behind (an ``{% if %}``
-        that starts in one paragraph and ends in another, say).
+        that starts in one paragraph and ends in another, say), in any part. The text is
+        the body's only: headers and footers are page furniture (the running header names
+        the file number too), and a paper's substance must be in its body.
         """
         data = self.render(notice)  # raises for a part that does not parse
-        texts = []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for part in self._parts:
-                root = etree.fromstring(archive.read(part.name))
-                texts.append("".join(root.itertext(f"{{{W_NS}}}t")))
-        return "\n".join(texts)
+            root = etree.fromstring(archive.read(DOCUMENT))
+        return "".join(root.itertext(f"{{{W_NS}}}t"))
 
     def facts_writer(self) -> FactsWriter:
         """A writer for body XML whose relationship, numbering and drawing ids fit this template."""
