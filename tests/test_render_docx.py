@@ -175,18 +175,23 @@ def test_facts_use_named_styles_not_direct_formatting(render):
     assert by_text["Dazwischen mit Mail."] == "Body Text"
     assert document.tables[0].style.name == "Notice Table"
     # Paragraph properties are a style, list numbering, or a table cell's alignment; and
-    # the one thing a style cannot say because it depends on the block before: the space
-    # below a table, on the paragraph after it.
-    spaced = []
+    # what a style cannot say because it depends on the neighbouring blocks: the space
+    # below a table, on the paragraph after it, and keeping a list's lead-in and first
+    # item with what follows (issue 10).
+    spaced, kept = [], []
     for paragraph in paragraphs:
         properties = paragraph._p.pPr
-        allowed = {"pStyle", "numPr", "jc", "spacing"}
+        allowed = {"pStyle", "numPr", "jc", "spacing", "keepNext"}
         found = {child.tag.rsplit("}", 1)[1] for child in properties} if properties is not None \
             else set()
         assert found <= allowed, (paragraph.text, found)
         if "spacing" in found:
             spaced.append(paragraph.text)
+        if "keepNext" in found and paragraph.style.name not in ("Heading 3", "Heading 4"):
+            kept.append(paragraph.text)
     assert spaced == ["Ein Zitat."]  # the quote right after the table
+    assert kept == ["eins mit Link", "zwei", "zwei-eins", "drei", "Dazwischen mit Mail.",
+                    "neu eins"]
 
 
 def test_inline_emphasis_code_and_breaks(render):

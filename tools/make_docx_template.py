@@ -229,11 +229,16 @@ def define_numbering(document):
             num_pr.get_or_add_ilvl().val = level
             num_pr.get_or_add_numId().val = num_id
             style.paragraph_format.space_after = Pt(3)
+            # The same 3 pt after every item, nested or not: "contextual spacing" (no
+            # space between paragraphs of one style) left a nested list with space
+            # before it and none after it.
+            remove_children(style.element.get_or_add_pPr(), "w:contextualSpacing")
     for level in range(3):  # a list item's second paragraph, aligned with the item's text
         style = styles["List Continue" if level == 0 else f"List Continue {level + 1}"]
         set_font(style)
         style.paragraph_format.left_indent = Twips(LIST_INDENT * (level + 1))
         style.paragraph_format.space_after = Pt(3)
+        remove_children(style.element.get_or_add_pPr(), "w:contextualSpacing")
 
 
 def add_field(paragraph, instruction):
@@ -403,7 +408,11 @@ def paper_document():
 
 
 def paper_styles(document) -> None:
-    """The styles only papers use: their page headers."""
+    """The styles only papers use: page headers, and the lines that lead into what follows.
+
+    "Anlagen:", a Beantwortung's questions and "Antwort:" are kept with the next paragraph
+    (never last on a page), as the PDF's .attachments-heading, .question, .answer-label.
+    """
     running = paragraph_style(document, "Notice Running Header", base="Header", after=3)
     running.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     ppr = running.element.get_or_add_pPr()
@@ -422,6 +431,11 @@ def paper_styles(document) -> None:
     confidential.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     confidential.element.get_or_add_rPr().append(parse_xml(
         f'<w:bdr xmlns:w="{W_NS}" w:val="single" w:sz="8" w:space="1" w:color="000000"/>'))
+    paragraph_style(document, "Notice Attachments Heading", bold=True, before=18, after=4,
+                    keep_with_next=True)
+    paragraph_style(document, "Notice Question", bold=True, after=4, keep_with_next=True)
+    paragraph_style(document, "Notice Answer Label", italic=True, after=2,
+                    keep_with_next=True)
 
 
 def paper_page_headers(document) -> None:
@@ -530,7 +544,7 @@ def paper_end(document) -> None:
     """What every paper ends with: the signature, then the Anlagen."""
     document.add_paragraph("gez. {{ notice.signatory }}", style="Notice Signature")
     document.add_paragraph("{%p if notice.attachments %}")
-    document.add_paragraph("Anlagen:", style="Notice Subject")
+    document.add_paragraph("Anlagen:", style="Notice Attachments Heading")
     document.add_paragraph("{%p for attachment in notice.attachments %}")
     document.add_paragraph("{{ attachment.number }} {{ attachment.title }}")
     document.add_paragraph("{%p endfor %}")
@@ -629,8 +643,8 @@ def build_beantwortung(output: Path) -> None:
     document.add_paragraph("{{ notice.subject }}", style="Notice Subject")
     document.add_paragraph("Fragen und Antworten:", style="Heading 2")
     document.add_paragraph("{%p for item in fields.questions %}")
-    document.add_paragraph("{{ loop.index }}. {{ item.question }}", style="Notice Subject")
-    document.add_paragraph("Antwort:", style="Notice Session")
+    document.add_paragraph("{{ loop.index }}. {{ item.question }}", style="Notice Question")
+    document.add_paragraph("Antwort:", style="Notice Answer Label")
     document.add_paragraph("{{p item.answer }}", style="Body Text")
     document.add_paragraph("{%p endfor %}")
     paper_end(document)

@@ -29,6 +29,7 @@ from notices.render.fetcher import TEMPLATES_URL, WorkspaceFetcher, shown_urls  
 from notices.render.html import NO_BREAK_HYPHEN, documents_to_html  # noqa: E402
 from notices.render.reading_order import markers_in_reading_order  # noqa: E402
 from notices.render.table_layout import column_count, column_widths  # noqa: E402
+from notices.render.typesetting import typeset  # noqa: E402
 from notices.source import blocks  # noqa: E402
 from notices.template_set import TemplateSet  # noqa: E402
 from notices.render.templating import (  # noqa: E402
@@ -134,8 +135,12 @@ class PdfRenderer:
 
     def render_html(self, notice, *, table_widths: dict[int, list[float]] | None = None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
-        rendered = documents_to_html(notice.documents, table_widths)
-        return self.fill(template_context(notice, city=self.city, rendered=rendered))
+        return self._html(typeset(notice), table_widths)
+
+    def _html(self, printed, table_widths: dict[int, list[float]] | None = None) -> str:
+        """The HTML of a paper already typeset (:func:`notices.render.typesetting.typeset`)."""
+        rendered = documents_to_html(printed.documents, table_widths)
+        return self.fill(template_context(printed, city=self.city, rendered=rendered))
 
     def fill(self, context: dict) -> str:
         """The template filled in with any context (notices, packet cover sheets)."""
@@ -159,7 +164,8 @@ class PdfRenderer:
         break anywhere; every other notice is laid out once.
         """
         images = notice.images
-        document = self.layout(self.render_html(notice), images=images)
+        notice = typeset(notice)  # once: the tables below are measured as they print
+        document = self.layout(self._html(notice), images=images)
         tables = [table for doc in notice.documents for table in blocks.tables(doc.blocks)]
         if not tables:
             return document
@@ -177,7 +183,7 @@ class PdfRenderer:
             twips = column_widths(table, columns, max(int(available * 15), columns),
                                   font_size=PDF_TABLE_FONT_SIZE, margins=PDF_CELL_PADDING)
             widths[number] = [100 * width / sum(twips) for width in twips]
-        html = self.render_html(notice, table_widths=widths)
+        html = self._html(notice, table_widths=widths)
         return self.layout(html, images=images)
 
     def write_pdf(self, html: str, *, images=(), url_fetcher=None) -> bytes:

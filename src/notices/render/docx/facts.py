@@ -80,10 +80,13 @@ class FactsWriter:
     def blocks(self, blocks, depth: int = 0) -> str:
         out: list[str] = []
         previous_table = False
-        for block in blocks:
+        for block, following in zip(blocks, list(blocks[1:]) + [None]):
             if isinstance(block, c.Table) and previous_table:
                 out.append(self.paragraph("", self.styles.body))  # Word merges adjacent tables
-            out.append(self.block(block, depth))
+            if isinstance(block, c.Paragraph) and _is_list(following):
+                out.append(self.lead_in(block))
+            else:
+                out.append(self.block(block, depth))
             previous_table = isinstance(block, c.Table)
         if depth == 0:
             # What follows the facts in the template keeps its own spacing.
@@ -118,16 +121,25 @@ class FactsWriter:
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
     def paragraph(self, runs: str, style: str | None, numbering: str = "", *,
-                  border: str = "") -> str:
-        """One paragraph; the first after a table gets the space the PDF leaves there."""
+                  border: str = "", keep: bool = False) -> str:
+        """One paragraph; the first after a table gets the space the PDF leaves there.
+
+        ``keep``: kept on one page with the next paragraph (a list's lead-in, its first
+        item), where the PDF has ``break-after: avoid``.
+        """
         spacing = ""
         if self._after_table:
             self._after_table = False
             if style not in self.styles.headings:  # a heading brings more space of its own
                 spacing = f'<w:spacing w:before="{TABLE_SPACE_AFTER}"/>'
-        # Schema order: pStyle, numPr, pBdr, spacing.
-        ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + numbering + border + spacing
+        # Schema order: pStyle, keepNext, numPr, pBdr, spacing.
+        ppr = ((f'<w:pStyle w:val="{style}"/>' if style else "")
+               + ("<w:keepNext/>" if keep else "") + numbering + border + spacing)
         return f"<w:p><w:pPr>{ppr}</w:pPr>{runs}</w:p>" if ppr else f"<w:p>{runs}</w:p>"
+
+    def lead_in(self, block: c.Paragraph) -> str:
+        """A paragraph that introduces a list: never alone at the foot of a page."""
+        return self.paragraph(self.inlines(block.children), self.styles.body, keep=True)
 
     def list(self, block, depth: int) -> str:
         """A list, nested by level (w:ilvl); each numbered list counts from its own start."""
@@ -157,13 +169,19 @@ class FactsWriter:
         for number, item in enumerate(block.items, start=getattr(block, "start", 1)):
             prefix = self.run(marker.format(number)) if marker else ""
             first = True
-            for inner in item.blocks:
+            # The first item stays with the second, so that a lead-in is never followed by
+            # one item alone at the foot of a page.
+            keep_first = number == getattr(block, "start", 1) and len(block.items) > 1
+            followers = list(item.blocks[1:]) + [None]
+            for inner, following in zip(item.blocks, followers):
                 if isinstance(inner, c.Paragraph):
+                    keep = _is_list(following) or (first and keep_first)
                     if first:
                         out.append(self.paragraph(prefix + self.inlines(inner.children),
-                                                  level.style, numbering))
+                                                  level.style, numbering, keep=keep))
                     else:
-                        out.append(self.paragraph(self.inlines(inner.children), continues))
+                        out.append(self.paragraph(self.inlines(inner.children), continues,
+                                                  keep=keep))
                 elif isinstance(inner, (c.BulletList, c.OrderedList)):
                     if first:  # an item that starts with a list: keep its marker
                         out.append(self.paragraph(prefix, level.style, numbering))
@@ -321,6 +339,10 @@ class FactsWriter:
                 f"or Word 2013 and older ({error}); they show a grey box instead, Word 2016 "
                 "and later the picture")
             return SVG_FALLBACK_PNG
+
+
+def _is_list(block) -> bool:
+    return isinstance(block, (c.BulletList, c.OrderedList))
 
 
 _SPECIAL = re.compile("([\u00ad\u2011\t\n])")

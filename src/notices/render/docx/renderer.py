@@ -36,6 +36,7 @@ from notices.render.docx.properties import app_properties, notice_properties
 from notices.render.docx.styles import Styles, StyleTable
 from notices.render.docx.svg_raster import SvgRasterizer, bundled_fonts
 from notices.render.templating import error_line, make_environment, one_line, template_context
+from notices.render.typesetting import typeset
 
 # --- the renderer -----------------------------------------------------------------------------
 
@@ -228,10 +229,11 @@ class DocxRenderer:
     def render(self, notice) -> bytes:
         """The .docx of one notice, as bytes; what the clerk should know is in :attr:`messages`."""
         writer = self.facts_writer()
+        printed = typeset(notice)  # the document properties keep the text as typed
         rendered = [RawXml(writer.blocks(document.blocks)
                            or writer.paragraph("", self._styles.body))
-                    for document in notice.documents]
-        context = template_context(notice, city=self.city, rendered=rendered)
+                    for document in printed.documents]
+        context = template_context(printed, city=self.city, rendered=rendered)
         data = self.render_context(context, writer=writer, core=notice_properties(notice))
         self.messages = writer.warnings
         return data
