@@ -1,10 +1,11 @@
-"""``notices check``: everything a build would complain about, without writing anything.
+"""``notices check``: what a build would complain about, and typographic slips; writes nothing.
 
 Templates (filled with a probe notice; stylesheets loaded as WeasyPrint loads them;
-packet covers), then every record (validated, and its content checked as the renderers
-would see it), then the sessions the records form (misspelt committees, doubled agenda
-items). Runs in a process that renders nothing afterwards, so it may load the
-stylesheets with WeasyPrint (a build must not: its workers are forked after the checks).
+packet covers), then every record (validated, its content checked as the renderers
+would see it, its prose for typographic slips), then the sessions the records form
+(misspelt committees, doubled agenda items). Runs in a process that renders nothing
+afterwards, so it may load the stylesheets with WeasyPrint (a build must not: its
+workers are forked after the checks).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from notices.build.options import FORMATS
 from notices.template_set import TemplateSet
 from notices.check.content import content_problems
 from notices.check.templates import check_templates
+from notices.check.typography import typography_problems
 from notices.errors import Problem
 from notices.source.paper import duplicate_paper_numbers
 from notices.source.records import RecordLoader, RecordResult, load_records
@@ -48,6 +50,8 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
     for result in results:
         if result.ok:
             result.problems.extend(content_problems(templates, result.notice))
+            # Typography only here, not in the build: see check/typography.py.
+            result.problems.extend(typography_problems(result.path, result.prose))
     # Misspelt committees and doubled agenda items, before they spoil a packet; paper
     # numbers used twice.
     _, session_problems = group_sessions([r.notice for r in results if r.ok])

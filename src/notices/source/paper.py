@@ -72,6 +72,8 @@ class PaperReader:
         contact = self._contact(root)
         consultations = self._consultations(root)
         subject = v.text(root, "subject", "", fields=COMMON_HELP)
+        if subject:
+            v.prose.append(("subject", subject, root.key_lines.get("subject")))
         signatory = v.text(root, "signatory", "", fields=COMMON_HELP)
         fields = self._fields(kind, root, body, body_line)
         attachments = self._attachments(root)

@@ -37,6 +37,8 @@ class RecordResult:
     # Every file the record names beside itself (pictures), in whatever state: part of
     # its outputs' key, so that adding or fixing one rebuilds the record.
     named_files: dict[str, str] = field(default_factory=dict)  # path -> digest
+    # (field, text, line): the subject and Markdown values, for `check`'s typography
+    prose: tuple[tuple[str, str, int | None], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -104,6 +106,7 @@ class RecordLoader:
         # In the order of the file, as a clerk reads it (fields a kind adds come last).
         result.problems.extend(sorted(validator.problems, key=lambda p: p.line or 10**9))
         result.named_files = dict(sorted(recording.seen.items()))
+        result.prose = tuple(validator.prose)
         if not any(p.is_error for p in result.problems):
             result.notice = notice
         return result

@@ -41,6 +41,9 @@ class Validator:
         self.body_offset = text.body_offset
         self.files = files
         self.problems: list[Problem] = []
+        # (field, text, line of its first line): the prose that `check` reads for
+        # typographic slips (notices.check.typography), the subject and Markdown values.
+        self.prose: list[tuple[str, str, int | None]] = []
 
     def error(self, field_name: str | None, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(self.shown, message, field=field_name, line=line))
@@ -158,6 +161,7 @@ class Validator:
             self.warn(name, textclean.DIRECTION_WARNING.format(
                 textclean.describe(directions)) + ", written as character references",
                 first_line)
+        self.prose.append((name, source, first_line))
         document, issues = parse_markdown(source, record_path=self.shown, files=self.files)
         for issue in issues:
             line = first_line + issue.line if issue.line is not None else None
