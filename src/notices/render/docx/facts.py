@@ -83,7 +83,8 @@ class FactsWriter:
         for block, following in zip(blocks, list(blocks[1:]) + [None]):
             if isinstance(block, c.Table) and previous_table:
                 out.append(self.paragraph("", self.styles.body))  # Word merges adjacent tables
-            if isinstance(block, c.Paragraph) and _is_list(following):
+            if isinstance(block, c.Paragraph) and (_is_list(following)
+                                                   or isinstance(following, c.Table)):
                 out.append(self.lead_in(block))
             else:
                 out.append(self.block(block, depth))
@@ -138,7 +139,7 @@ class FactsWriter:
         return f"<w:p><w:pPr>{ppr}</w:pPr>{runs}</w:p>" if ppr else f"<w:p>{runs}</w:p>"
 
     def lead_in(self, block: c.Paragraph) -> str:
-        """A paragraph that introduces a list: never alone at the foot of a page."""
+        """A paragraph that introduces a list or table: never alone at the foot of a page."""
         return self.paragraph(self.inlines(block.children), self.styles.body, keep=True)
 
     def list(self, block, depth: int) -> str:
