@@ -12,15 +12,14 @@ of page 1, one step at a time, in the PDF and in LibreOffice's view of the .docx
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
 import pikepdf
 import pytest
 
-from conftest import pdf_text
-from libreoffice import libreoffice_pdfs
+from conftest import SEED, pdf_text
+from libreoffice import libreoffice_pdfs, needs_libreoffice
 from notices.render.docx import DocxRenderer
 from notices.render.pdf import PdfRenderer
 from notices.render.typesetting import NO_BREAK_SPACE, keep_together, typeset
@@ -28,26 +27,10 @@ from notices.source.records import load_record
 from notices.template_set import TemplateSet
 from pages import word_boxes
 
-needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None,
-                                       reason="LibreOffice is not installed")
-HEAD = """\
-kind: {kind}
-office: Bauamt
-file_number: 600.22
-date: 18.04.2023
-contact:
-  name: Frau Bültmann
-  phone: 0521 513224
-session:
-  committee: Bezirksvertretung Heepen
-  date: 20.04.2023
-  public: true
-subject: {subject}
-signatory: Dodenhoff
-attachments:
-  - title: Lageplananlage Quartiersplatz
-    file: anlage.pdf
-"""
+# The seed record's fields, of any kind, with an Anlage (so that "Anlagen:" is printed).
+HEAD = (SEED.split("subject:")[0].replace("kind: mitteilung", "kind: {kind}")
+        + "subject: {subject}\nsignatory: Dodenhoff\nattachments:\n"
+        "  - title: Lageplananlage Quartiersplatz\n    file: anlage.pdf\n")
 FILLER = "Absatz {} mit einem Satz über den Stand der Arbeiten im Stadtbezirk."
 TAIL = """\
 ### Zwischenergebnis

@@ -20,7 +20,7 @@ import pytest
 from a11y import check_pdf
 from a11y_reading import Reading
 from conftest import REPO
-from libreoffice import libreoffice_pdfs
+from libreoffice import libreoffice_pdfs, needs_libreoffice
 from notices.build import BuildOptions, build
 from notices.scaffold import init_workspace
 from notices.workspace import open_workspace
@@ -118,7 +118,7 @@ def test_word_headers_name_the_paper_from_page_two_and_say_nicht_oeffentlich(pap
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_shows_the_headers(papers, tmp_path):
     vorlage, secret = libreoffice_pdfs([papers / f"{VORLAGE}.docx",
                                         papers / f"{SECRET}.docx"], tmp_path)

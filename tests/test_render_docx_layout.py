@@ -6,7 +6,6 @@ shows is measured on its pages (``pages.py``), beside the PDF of the same record
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from lxml import etree
 
 from conftest import rewrite_docx
-from libreoffice import libreoffice_pdfs
+from libreoffice import libreoffice_pdfs, needs_libreoffice
 from notices.render.docx import DocxRenderer
 from notices.source.records import load_record
 from pages import left_border, lowest_rule_above, page_image, word_boxes
@@ -22,8 +21,6 @@ from test_render_pdf import with_facts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 KINDS = ("mitteilung", "beschlussvorlage", "beantwortung")
-needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None,
-                                       reason="LibreOffice is not installed")
 TABLE_FACTS = with_facts("Vorweg ein Satz.\n\n| Straße | Kfz/Tag |\n|---|--:|\n"
                          "| Heeper Straße | 12.400 |\n| Am Hof | 800 |\n\nDanach ein Satz.\n")
 

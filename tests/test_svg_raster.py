@@ -5,6 +5,7 @@ Item 1 of issue 10: the fallback beside every SVG used to be a 69-byte grey plac
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -16,14 +17,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import REPO, SEED
-from libreoffice import libreoffice_pdfs
+from conftest import REPO
+from libreoffice import libreoffice_pdfs, needs_libreoffice
 from notices.render.docx import DocxRenderer
 from notices.render.docx.svg_raster import (
     MAX_PIXELS, SvgRasterError, SvgRasterizer, bundled_fonts, raster_size)
 from notices.source.records import load_record
 from notices.template_set import TemplateSet
-from pages import page_image
+from pages import page_image, word_boxes
 from test_render_pdf import with_facts
 
 LAGEPLAN = REPO / "records/2023/heepen/zaehlstellen-heeper-strasse.svg"
@@ -157,20 +158,16 @@ def test_the_same_picture_gives_the_same_bytes_in_another_process(rasterizer):
             "Path(sys.argv[1]).read_bytes(), 900, 450)).hexdigest())")
     other = subprocess.run([sys.executable, "-c", code, str(LAGEPLAN)], check=True,
                            capture_output=True, text=True).stdout.strip()
-    import hashlib
-
     assert other == hashlib.sha256(rasterizer.png(LAGEPLAN.read_bytes(), 900, 450)).hexdigest()
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_shows_the_plan_not_a_grey_box(docx_of, tmp_path):
     path, _ = docx_of(LAGEPLAN.read_bytes())
     (pdf,) = libreoffice_pdfs([path], tmp_path)
     image = page_image(pdf, 1, dpi=50).convert("L")
     # The picture is the area between "Der Lageplan:" and "Ende." (poppler's words).
-    from pages import word_boxes
-
     boxes = word_boxes(pdf)
     top = next(bottom for _, word, _, _, bottom, _ in boxes if word == "Lageplan:")
     bottom = next(top for _, word, _, _, _, top in boxes if word == "Ende.")
