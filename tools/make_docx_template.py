@@ -433,7 +433,9 @@ def paper_styles(document) -> None:
         f'<w:bdr xmlns:w="{W_NS}" w:val="single" w:sz="8" w:space="1" w:color="000000"/>'))
     paragraph_style(document, "Notice Attachments Heading", bold=True, before=18, after=4,
                     keep_with_next=True)
-    paragraph_style(document, "Notice Question", bold=True, after=4, keep_with_next=True)
+    # Space before: an answer may end in a table, which has none after it.
+    paragraph_style(document, "Notice Question", bold=True, before=4, after=4,
+                    keep_with_next=True)
     paragraph_style(document, "Notice Answer Label", italic=True, after=2,
                     keep_with_next=True)
 
