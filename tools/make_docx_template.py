@@ -593,8 +593,9 @@ def build_invitation(output: Path) -> None:
     document.add_paragraph("Ort: {{ meeting.place }}", style="Notice Session")
     document.add_paragraph("{%p if meeting.invitation_date %}")
     document.add_paragraph("Zu dieser Sitzung lade ich Sie ein{% if not public_only %}; die "
-                           "Vorlagen sind beigefügt{% endif %}. {{ city or '' }}"
-                           "{% if city %}, {% endif %}{{ meeting.invitation_date|de_date }}")
+                           "Vorlagen sind beigefügt{% endif %}.")
+    document.add_paragraph("{{ city or '' }}{% if city %}, {% endif %}"
+                           "{{ meeting.invitation_date|de_date }}")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph("Tagesordnung", style="Heading 2")
     document.add_paragraph("{%p for part in parts %}")

@@ -68,9 +68,13 @@ class SessionWriter:
             self.report.problems.append(Problem(
                 "session", f"{self.session.key} has no public papers: no public packet is "
                 "written", severity=Severity.WARNING))
-            self._remove_public_packet()
+            self._remove_packet(self.stem, "the earlier public packet held papers that are "
+                                "no longer public")
         if non_public:
             self._packet(f"{self.stem}_nichtoeffentlich", NON_PUBLIC_PART, False, non_public)
+        else:
+            self._remove_packet(f"{self.stem}_nichtoeffentlich", "the session no longer has "
+                                "a non-public part")
         if self.agenda is not None:
             from notices.packets.documents import MeetingDocuments
 
@@ -96,17 +100,18 @@ class SessionWriter:
             parts.append(items)
         return parts[0], parts[1]
 
-    def _remove_public_packet(self) -> None:
-        """A public packet from before the session's last paper became non-public must go.
+    def _remove_packet(self, stem: str, why: str) -> None:
+        """A packet of a part the session no longer has must go.
 
-        It holds that paper's text: left in output/ it would be published with the rest.
+        A public packet from before the session's last paper became non-public holds that
+        paper's text: left in output/ it would be published with the rest. A non-public
+        packet left behind would be sent with the next mailing.
         """
         for fmt in ("docx", "pdf"):
-            relative = f"{self.stem}.{fmt}"
+            relative = f"{stem}.{fmt}"
             if relative not in self.folder.state.outputs:
                 continue
-            problem = self.folder.remove(relative, why="the earlier public packet held "
-                                         "papers that are no longer public")
+            problem = self.folder.remove(relative, why=why)
             self.report.problems.append(problem)
             if problem.is_error:
                 self.report.failed = True
