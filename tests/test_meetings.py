@@ -172,7 +172,7 @@ def test_the_einladung_lists_both_parts_in_both_formats(heepen):
         assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
         assert "Ö 5 Mitteilungen Ö 5.1 INSEK Baumheide" in text
         assert "Der Antrag liegt den Mitgliedern schriftlich vor." in text
-        assert "Nicht öffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
+        assert "Nichtöffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
                "einer städtischen Teilfläche an der Schelpsheide 600.31" in text
         assert "Bezirksbürgermeister Holger Nolte" in text
     assert flat(pdf_text(heepen / f"{STEM}_einladung.pdf")) == word  # cell by cell

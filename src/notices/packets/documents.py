@@ -18,7 +18,8 @@ from notices.packets.cover import NON_PUBLIC_PART, PUBLIC_PART
 from notices.source.model import format_date
 
 INVITATION, MINUTES = "einladung", "niederschrift"
-PART_TITLES = {True: "Öffentlicher Teil", False: "Nicht öffentlicher Teil"}
+# The Einladung's headings, as the Tagesordnung of a council names its two parts.
+PART_TITLES = {True: "Öffentlicher Teil", False: "Nichtöffentlicher Teil"}
 
 
 def _item(entry, result=None, text=None) -> dict:
