@@ -8,9 +8,11 @@ import shutil
 
 import pikepdf
 import pytest
-
+from click.testing import CliRunner
 from conftest import REPO, docx_text, pdf_text, words
+
 from notices.cli import main
+from notices.scaffold import init_workspace
 
 HEEPEN = ("--committee", "Bezirksvertretung Heepen", "--date", "20.04.2023")
 STEM = "output/sessions/2023-04-20_bezirksvertretung-heepen"
@@ -21,21 +23,36 @@ def run(runner, root, *args):
     return runner.invoke(main, ["-C", str(root), *args])
 
 
+def copy_sample(root):
+    init_workspace(root)
+    shutil.rmtree(root / "records")
+    shutil.copytree(REPO / "records", root / "records")
+    shutil.copytree(REPO / "sessions", root / "sessions")
+    shutil.copy(REPO / "notices.toml", root / "notices.toml")
+    return root
+
+
 @pytest.fixture
-def sample(workspace_dir):
+def sample(tmp_path):
     """The repository's sample workspace: papers and the two session records."""
-    shutil.rmtree(workspace_dir / "records")
-    shutil.copytree(REPO / "records", workspace_dir / "records")
-    shutil.copytree(REPO / "sessions", workspace_dir / "sessions")
-    shutil.copy(REPO / "notices.toml", workspace_dir / "notices.toml")
-    return workspace_dir
+    return copy_sample(tmp_path / "ws")
 
 
 @pytest.fixture
 def heepen(runner, sample):
+    """The sample with the Heepen meeting's documents built, to change."""
     result = run(runner, sample, "session", *HEEPEN)
     assert result.exit_code == 0, result.stderr
     return sample
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The Heepen meeting's documents built once, for the tests that only read them."""
+    root = copy_sample(tmp_path_factory.mktemp("meetings") / "ws")
+    result = run(CliRunner(), root, "session", *HEEPEN)
+    assert result.exit_code == 0, result.stderr
+    return root
 
 
 def flat(text: str) -> str:
@@ -159,9 +176,9 @@ def test_the_sample_records_check_clean(runner, sample):
 
 # --- the Einladung -----------------------------------------------------------------------
 
-def test_the_einladung_lists_both_parts_in_both_formats(heepen):
-    pdf = pdf_flat(heepen / f"{STEM}_einladung.pdf")
-    word = flat(docx_text(heepen / f"{STEM}_einladung.docx"))
+def test_the_einladung_lists_both_parts_in_both_formats(built):
+    pdf = pdf_flat(built / f"{STEM}_einladung.pdf")
+    word = flat(docx_text(built / f"{STEM}_einladung.docx"))
     for text in (pdf, word):
         assert "Einladung Bezirksvertretung Heepen Sitzung BVHe/025/2023" in text
         assert "Sitzung am 20.04.2023 um 17:00 Uhr" in text
@@ -175,14 +192,14 @@ def test_the_einladung_lists_both_parts_in_both_formats(heepen):
         assert "Nichtöffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
                "einer städtischen Teilfläche an der Schelpsheide 600.31" in text
         assert "Bezirksbürgermeister Holger Nolte" in text
-    assert flat(pdf_text(heepen / f"{STEM}_einladung.pdf")) == word  # cell by cell
+    assert flat(pdf_text(built / f"{STEM}_einladung.pdf")) == word  # cell by cell
 
 
 # --- the Niederschrift ----------------------------------------------------------------------
 
-def test_the_niederschrift_in_both_formats(heepen):
-    public_pdf = pdf_flat(heepen / f"{STEM}_niederschrift.pdf")
-    public_docx = flat(docx_text(heepen / f"{STEM}_niederschrift.docx"))
+def test_the_niederschrift_in_both_formats(built):
+    public_pdf = pdf_flat(built / f"{STEM}_niederschrift.pdf")
+    public_docx = flat(docx_text(built / f"{STEM}_niederschrift.docx"))
     for text in (public_pdf, public_docx):
         assert "Niederschrift über die Sitzung Bezirksvertretung Heepen, öffentlicher Teil" in text
         for field in ("BVHe/025/2023", "20.04.2023", "17:00 Uhr", "19:35 Uhr"):
@@ -196,9 +213,9 @@ def test_the_niederschrift_in_both_formats(heepen):
         assert "Ö 8 Antrag der SPD-Fraktion: Tempo 30 vor der Grundschule Heepen vertagt" in text
         assert "zwei der vierzehn Bäume werden als Obstbäume gepflanzt." in text
         assert "Schelpsheide" not in text and "N 11" not in text
-    hidden_pdf = pdf_text(heepen / f"{STEM}_niederschrift_nichtoeffentlich.pdf")
-    hidden_docx = flat(docx_text(heepen / f"{STEM}_niederschrift_nichtoeffentlich.docx"))
-    for text in (pdf_flat(heepen / f"{STEM}_niederschrift_nichtoeffentlich.pdf"), hidden_docx):
+    hidden_pdf = pdf_text(built / f"{STEM}_niederschrift_nichtoeffentlich.pdf")
+    hidden_docx = flat(docx_text(built / f"{STEM}_niederschrift_nichtoeffentlich.docx"))
+    for text in (pdf_flat(built / f"{STEM}_niederschrift_nichtoeffentlich.pdf"), hidden_docx):
         assert "N 11.1 Veräußerung einer städtischen Teilfläche an der Schelpsheide (600.31) " \
                "- einstimmig beschlossen - Der Veräußerung" in text
         assert "Ö 7" not in text
@@ -249,8 +266,8 @@ def cover_rows(cover: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_the_packet_follows_the_agenda(heepen):
-    packet = heepen / f"{STEM}.pdf"
+def test_the_packet_follows_the_agenda(built):
+    packet = built / f"{STEM}.pdf"
     assert outline(packet) == [
         "Tagesordnung, öffentlicher Teil",
         "Ö 4.1: Zustand der Spielplätze im Stadtbezirk Heepen",
@@ -267,7 +284,7 @@ def test_the_packet_follows_the_agenda(heepen):
     rows = cover_rows(cover)
     assert not rows["1"][-1].isdigit()  # no paper, no page
     assert rows["4.1"][-1].isdigit()
-    hidden = heepen / f"{STEM}_nichtoeffentlich.pdf"
+    hidden = built / f"{STEM}_nichtoeffentlich.pdf"
     assert outline(hidden) == ["Tagesordnung, nicht öffentlicher Teil",
                                "N 11.1: Veräußerung einer städtischen Teilfläche an der "
                                "Schelpsheide"]
@@ -275,9 +292,9 @@ def test_the_packet_follows_the_agenda(heepen):
         assert pdf.Root.PageMode == pikepdf.Name.UseOutlines
 
 
-def test_every_packet_page_carries_its_running_number(heepen):
+def test_every_packet_page_carries_its_running_number(built):
     """"Mappe Seite N von M" on every page, and the cover's column names those pages."""
-    packet = heepen / f"{STEM}.pdf"
+    packet = built / f"{STEM}.pdf"
     pages = pdf_text(packet, layout=True).split("\f")[:-1]
     total = len(pages)
     for number, page in enumerate(pages, start=1):
