@@ -24,10 +24,11 @@ VARIANTS = ["pdf/a-2a", "pdf/ua-1"]  # the default, and WeasyPrint's PDF/UA vari
 
 # Every kind of PDF notices writes: its outputs in the built sample workspace, and how
 # many the sample records must give (so that a glob that finds nothing cannot pass).
-# Einladung and Niederschrift are added here when they exist.
 DOCUMENTS = {
     "notice": ("20*/**/*.pdf", lambda samples: samples.records),
-    "session packet": ("sessions/*.pdf", lambda samples: samples.packets),
+    "session packet": ("sessions/*[ht].pdf", lambda samples: samples.packets),
+    "Einladung": ("sessions/*_einladung.pdf", lambda samples: samples.invitations),
+    "Niederschrift": ("sessions/*_niederschrift*.pdf", lambda samples: samples.minutes),
 }
 
 
@@ -37,17 +38,20 @@ class Samples:
     def __init__(self, root: Path, variant: str, runner):
         self.root, self.variant = root, variant
         shutil.copytree(REPO / "records", root / "records", dirs_exist_ok=True)
+        shutil.copytree(REPO / "sessions", root / "sessions", dirs_exist_ok=True)
         shutil.copy(REPO / "notices.toml", root / "notices.toml")
         self.records = sum(1 for p in (root / "records").rglob("*")
                            if p.suffix in (".yaml", ".md"))
         self.run(runner, "build", "--format", "pdf", "--pdf-variant", variant, "--quiet")
         listing = self.run(runner, "sessions").stdout.splitlines()[1:]
-        self.packets = 0
+        self.packets = self.invitations = self.minutes = 0
         for line in listing:
-            date, committee, public, non_public, _drafts = line.split("\t")
-            if public == non_public == "0":
+            date, committee, public, non_public, _drafts, record, minutes = line.split("\t")
+            if public == non_public == "0" and record == "-":
                 continue  # only drafts: no packet
-            self.packets += (public != "0") + (non_public != "0")
+            self.packets += (public != "0" or record != "-") + (non_public != "0")
+            self.invitations += record != "-"
+            self.minutes += (1 + (non_public != "0")) if minutes == "yes" else 0
             self.run(runner, "session", "--committee", committee, "--date", date,
                      "--format", "pdf", "--pdf-variant", variant, "--quiet")
 

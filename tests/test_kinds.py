@@ -330,8 +330,8 @@ def test_a_workspace_without_schema_files_keeps_rendering_with_a_warning(runner,
 
 def test_a_paper_belongs_to_the_session_of_every_consultation(runner, papers):
     listing = run(runner, papers, "sessions").stdout.splitlines()
-    assert "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0" in listing
-    assert "15.06.2023\tBezirksvertretung Heepen\t0\t0\t1" in listing  # the draft
+    assert "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0\t-\t-" in listing
+    assert "15.06.2023\tBezirksvertretung Heepen\t0\t0\t1\t-\t-" in listing  # the draft
     for committee, date, item in (("Bezirksvertretung Heepen", "20.04.2023", "TOP 6:"),
                                   ("Stadtentwicklungsausschuss", "25.04.2023", "TOP 8:")):
         result = run(runner, papers, "session", "--committee", committee, "--date", date,

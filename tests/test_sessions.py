@@ -66,9 +66,9 @@ def test_sessions_listing(runner, session_workspace):
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "date\tcommittee\tpublic\tnon-public\tdrafts",
-        f"20.04.2023\t{SESSION}\t4\t1\t0",
-        "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0",
+        "date\tcommittee\tpublic\tnon-public\tdrafts\trecord\tminutes",
+        f"20.04.2023\t{SESSION}\t4\t1\t0\t-\t-",
+        "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0\t-\t-",
     ]
 
 
@@ -118,6 +118,7 @@ def test_public_packet_pdf(packets, session_workspace):
     singles = ["baumheide", "c", "b", "ohne"]  # 5.1, 5.2, 10, then no agenda item
     assert pages_of(pdf) == 1 + sum(pages_of(out / f"{name}.pdf") for name in singles)
     assert outline(pdf) == [
+        "Deckblatt, öffentlicher Teil",
         "TOP 5.1: INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide",
         "TOP 5.2: Dritter Punkt", "TOP 10: Zweiter Punkt", "Ohne Tagesordnungspunkt"]
     cover = pdf_text(pdf, layout=True).split("\f")[0]
@@ -162,8 +163,9 @@ def test_non_public_packet(packets):
     pdf = secret.with_suffix(".pdf")
     pages = pdf_text(pdf).split("\f")[:-1]
     assert all("nicht öffentlich" in page for page in pages)
-    assert "nichtöffentlicher Teil" in pages[0]
-    assert outline(pdf) == ["TOP 11: Geheimer Grundstücksverkauf Schelpsheide"]
+    assert "nicht öffentlicher Teil" in pages[0]
+    assert outline(pdf) == ["Deckblatt, nicht öffentlicher Teil",
+                            "TOP 11: Geheimer Grundstücksverkauf Schelpsheide"]
     document = docx.Document(str(secret.with_suffix(".docx")))
     assert document.sections[0].header.paragraphs[0].text == "nicht öffentlich"
 
@@ -203,7 +205,7 @@ def test_word_packet(packets, tmp_path):
         # even in LibreOffice's fallback font on a machine without Arial.
         header = pdf_text(converted, layout=True).split("\f")[0]
         assert "TOP" in header.split() and "Seite" in header.split(), header
-        assert "Aktenzeichen" in header.split(), header
+        assert "Drucksache" in header.split(), header
 
 
 def test_packets_are_rebuilt_only_when_needed(runner, packets, session_workspace):
@@ -289,7 +291,7 @@ def test_sessions_listing_reports_broken_records(runner, session_workspace, writ
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 1
     assert "records/kaputt.yaml:4: date: '32.03.2023' is not a valid date" in result.stderr
-    assert f"20.04.2023\t{SESSION}\t4\t1\t0" in result.stdout.splitlines()
+    assert f"20.04.2023\t{SESSION}\t4\t1\t0\t-\t-" in result.stdout.splitlines()
 
 
 def test_a_session_without_public_notices_has_no_public_packet(runner, workspace_dir):
@@ -300,11 +302,11 @@ def test_a_session_without_public_notices_has_no_public_packet(runner, workspace
     result = run(runner, workspace_dir, *args)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert ("session: warning: Bezirksvertretung Heepen am 20.04.2023 has no public notices: "
+    assert ("session: warning: Bezirksvertretung Heepen am 20.04.2023 has no public papers: "
             "no public packet is written") in lines
     # The earlier public packet holds the now non-public notice: it must not stay.
     assert ("output/sessions/2023-04-20_bezirksvertretung-heepen.pdf: warning: removed: the "
-            "earlier public packet held notices that are no longer public") in lines
+            "earlier public packet held papers that are no longer public") in lines
     assert sorted(p.name for p in (workspace_dir / "output/sessions").iterdir()) == [
         "2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf"]
     assert run(runner, workspace_dir, "verify").exit_code == 0

@@ -369,6 +369,7 @@ def base_document():
     hyperlink.unhide_when_used = True
     character_style(document, "Inline Code", font=MONO)
     table_style(document)
+    agenda_styles(document)
 
     # --- header and footer ---
     for name in ("Header", "Footer"):
@@ -677,9 +678,128 @@ def build_cover(output: Path) -> None:
            "the table of notices: agenda item, subject, kind, file number, office, page.")
 
 
+def meeting_document(header: str | None):
+    """The base of the meeting's documents: a header of their own (no paper behind them)."""
+    document = base_document()
+    section = document.sections[0]
+    for part in (section.header, section.first_page_header):
+        for paragraph in part.paragraphs:
+            for run in list(paragraph._p):
+                if run.tag != qn("w:pPr"):
+                    paragraph._p.remove(run)
+    section.different_first_page_header_footer = False
+    if header:
+        section.header.paragraphs[0].add_run(header, style="Strong")
+    return document
+
+
+def build_invitation(output: Path) -> None:
+    """The Einladung with its Tagesordnung: both parts, an item per line."""
+    document = meeting_document(None)
+    document.add_paragraph("{%p if city %}")
+    document.add_paragraph("{{ city }}", style="Notice Letterhead")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Einladung", style="Title")
+    document.add_paragraph("{{ meeting.committee }}", style="Notice Subject")
+    document.add_paragraph("{%p if meeting.number %}")
+    document.add_paragraph("Sitzung {{ meeting.number }}", style="Notice Session")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Sitzung am {{ meeting.date|de_date }} um {{ meeting.start }} Uhr",
+                           style="Notice Session")
+    document.add_paragraph("Ort: {{ meeting.place }}", style="Notice Session")
+    document.add_paragraph("{%p if meeting.invitation_date %}")
+    document.add_paragraph("Zu dieser Sitzung lade ich Sie ein{% if not public_only %}; die "
+                           "Vorlagen sind beigefügt{% endif %}.")
+    document.add_paragraph("{{ city or '' }}{% if city %}, {% endif %}"
+                           "{{ meeting.invitation_date|de_date }}")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Tagesordnung", style="Heading 2")
+    document.add_paragraph("{%p for part in parts %}")
+    document.add_paragraph("{{ part.title }}", style="Heading 3")
+    document.add_paragraph("{%p for item in part.entries %}")
+    line = document.add_paragraph(style="Notice Agenda Item")
+    line.add_run("{{ item.label }}\t{{ item.title }}{% if item.reference %}\t"
+                 "{{ item.reference }}{% endif %}")
+    document.add_paragraph("{%p if item.note %}")
+    document.add_paragraph("{{ item.note }}", style="Notice Agenda Note")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if meeting.chair %}")
+    document.add_paragraph("{{ meeting.chair }}", style="Notice Signature")
+    document.add_paragraph("{%p endif %}")
+    finish(document, output, "Einladung",
+           "Template of the Einladung with its Tagesordnung for notices (docxtpl tags).")
+
+
+def build_minutes(output: Path) -> None:
+    """The Niederschrift of one part: header, attendance, each item with its result."""
+    document = meeting_document("{% if not public %}nicht öffentlich{% endif %}")
+    document.add_paragraph("{%p if city %}")
+    document.add_paragraph("{{ city }}", style="Notice Letterhead")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p if not public %}")
+    document.add_paragraph("nicht öffentlich", style="Notice Subject")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Niederschrift", style="Title")
+    document.add_paragraph("über die Sitzung {{ meeting.committee }}, {{ part }}",
+                           style="Notice Subject")
+    for label, value in (("Sitzung", "{{ meeting.number }}"),
+                         ("Datum", "{{ meeting.date|de_date }}"), ("Ort", "{{ meeting.place }}"),
+                         ("Beginn", "{{ meeting.start }} Uhr"), ("Ende", "{{ minutes.end }} Uhr"),
+                         ("Vorsitz", "{{ meeting.chair }}")):
+        optional = label in ("Sitzung", "Vorsitz")
+        if optional:
+            field = "number" if label == "Sitzung" else "chair"
+            document.add_paragraph(f"{{%p if meeting.{field} %}}")
+        document.add_paragraph(f"{label}:\t{value}", style="Notice Head Line")
+        if optional:
+            document.add_paragraph("{%p endif %}")
+    for title, name in (("Anwesend", "present"), ("Entschuldigt", "excused")):
+        document.add_paragraph(f"{{%p if minutes.{name}.groups %}}")
+        document.add_paragraph(title, style="Heading 2")
+        document.add_paragraph(f"{{%p for group, names in minutes.{name}.groups %}}")
+        document.add_paragraph("{% if group %}{{ group }}: {% endif %}{{ names|join(', ') }}")
+        document.add_paragraph("{%p endfor %}")
+        document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p if minutes.administration %}")
+    document.add_paragraph("Von der Verwaltung", style="Heading 2")
+    document.add_paragraph("{{ minutes.administration|join(', ') }}")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("Verlauf und Ergebnisse", style="Heading 2")
+    document.add_paragraph("{%p for item in items %}")
+    document.add_paragraph("{{ item.label }} {{ item.title }}{% if item.reference %} "
+                           "({{ item.reference }}){% endif %}", style="Heading 3")
+    document.add_paragraph("{%p if item.result %}")
+    document.add_paragraph("{{ item.result }}", style="Notice Subject")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p if item.text %}")
+    document.add_paragraph("{{p item.text }}", style="Body Text")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p endfor %}")
+    finish(document, output, "Niederschrift",
+           "Template of the Niederschrift (minutes) for notices (docxtpl tags).")
+
+
+def agenda_styles(document) -> None:
+    """Tagesordnung lines: the number at the margin, the title beside it, the paper right."""
+    item = paragraph_style(document, "Notice Agenda Item", after=4)
+    tabs = item.paragraph_format.tab_stops
+    tabs.add_tab_stop(Cm(1.8))
+    tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    item.paragraph_format.left_indent = Cm(1.8)
+    item.paragraph_format.first_line_indent = -Cm(1.8)
+    note = paragraph_style(document, "Notice Agenda Note", italic=True, size=10, after=4)
+    note.paragraph_format.left_indent = Cm(1.8)
+    head = paragraph_style(document, "Notice Head Line", after=2)  # "Ort:<Tab>Rathaus"
+    head.paragraph_format.tab_stops.add_tab_stop(Cm(2.5))
+
+
 if __name__ == "__main__":
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES
     build(folder / "mitteilung.docx")
     build_beschlussvorlage(folder / "beschlussvorlage.docx")
     build_beantwortung(folder / "beantwortung.docx")
     build_cover(folder / "sitzungsmappe.docx")
+    build_invitation(folder / "einladung.docx")
+    build_minutes(folder / "niederschrift.docx")

@@ -22,7 +22,7 @@ from pathlib import Path
 from notices.errors import Problem, Severity
 
 # The templates of the meeting's own documents; every other <name>.html is a kind of paper.
-DOCUMENT_TEMPLATES = ("sitzungsmappe",)
+DOCUMENT_TEMPLATES = ("sitzungsmappe", "einladung", "niederschrift")
 PACKET_TEMPLATE = "sitzungsmappe"
 MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
 

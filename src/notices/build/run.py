@@ -98,15 +98,17 @@ class BuildRun:
 
     # -- the run ----------------------------------------------------------------------
 
-    def run(self, paths: list[Path] | None = None) -> BuildReport:
+    def run(self, paths: list[Path] | None = None, *, across: bool = True) -> BuildReport:
+        """Build; ``across`` also checks the rules that span records (a session command
+        checks its own meeting's instead)."""
         started = time.monotonic()
         try:
-            self._run(paths)
+            self._run(paths, across)
         finally:
             self.report.elapsed = time.monotonic() - started
         return self.report
 
-    def _run(self, paths: list[Path] | None) -> None:
+    def _run(self, paths: list[Path] | None, across: bool) -> None:
         from notices.check.templates import check_templates
 
         report = self.report
@@ -138,8 +140,8 @@ class BuildRun:
             self.on_start(len(discovery.records), len(stale))
         if stale:
             self._render(stale)
-        if not report.interrupted:
-            self.check_paper_numbers({found.path for found in discover_records(
+        if across and not report.interrupted:
+            self.check_across_records({found.path for found in discover_records(
                 self.workspace.root).records} if paths else
                 {found.path for found in discovery.records})
         if paths is None and not report.interrupted:
@@ -289,7 +291,7 @@ class BuildRun:
         self._copy(record, copies)
         record.problems += remove_dropped(self.folder, plan.found.path, plan.found.stem, copies)
         problem = self.folder.record_deps(plan.found.path, RecordDeps(
-            outcome.kind, list(outcome.named_files), copies, outcome.paper_number))
+            outcome.kind, list(outcome.named_files), copies, outcome.summary))
         if problem:
             record.status = FAILED
             record.problems.append(problem)
@@ -306,8 +308,21 @@ class BuildRun:
         elif written and record.status == UP_TO_DATE:
             record.status = BUILT
 
-    def check_paper_numbers(self, present: set[str]) -> None:
-        """Paper numbers used twice, among the records present (as last built)."""
+    def check_across_records(self, present: set[str]) -> None:
+        """Paper numbers used twice, and the agendas of the session records.
+
+        From what the state knows of each present record (as last built), so that no
+        record is read again for rules that span records.
+        """
+        from notices.packets.agenda import check_meetings
+        from notices.source.meeting import load_meetings
+
+        summaries = [deps.summary for record, deps in sorted(self.folder.state.deps.items())
+                     if record in present and deps.summary is not None]
         self.report.problems += duplicate_paper_numbers(
-            (record, deps.paper_number) for record, deps in self.folder.state.deps.items()
-            if record in present)
+            (summary.path, summary.paper_number) for summary in summaries)
+        meetings = load_meetings(self.workspace)
+        for result in meetings:
+            self.report.problems += result.problems
+        self.report.problems += check_meetings(
+            [m.meeting for m in meetings if m.ok], summaries)[1]

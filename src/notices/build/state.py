@@ -17,7 +17,7 @@ also those that were missing or refused), its attachments' copies and its paper 
     records(record TEXT PRIMARY KEY,
             deps TEXT)  -- JSON: {"kind": "mitteilung", "files": ["records/2023/plan.png"],
                         --   "attachments": {"2023/x_anlage-1.pdf": "records/2023/plan.pdf"},
-                        --   "paper_number": "4401/2020-2025"}
+                        --   "summary": {"paper_number": ..., "consultations": [...], ...}}
 
 A row is written only after its file has been renamed into place, so after a crash the
 state never claims an output that is not on disk. An unreadable state file is moved
@@ -33,6 +33,8 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from notices.source.model import PaperSummary
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,11 @@ class RecordDeps:
     kind: str
     files: list[str]  # the files it names, whatever their state
     attachments: dict[str, str] = field(default_factory=dict)  # output -> the file it copies
-    paper_number: str | None = None
+    summary: PaperSummary | None = None  # what agendas and numbering need to know of it
+
+    @property
+    def paper_number(self) -> str | None:
+        return self.summary.paper_number if self.summary else None
 
 
 class BuildState:
@@ -80,11 +86,12 @@ class BuildState:
         for record, deps in self._db.execute("SELECT record, deps FROM records"):
             try:
                 data = json.loads(deps)
+                summary = data.get("summary")
                 self.deps[record] = RecordDeps(
                     str(data["kind"]), list(data["files"]),
                     {str(k): str(v) for k, v in data.get("attachments", {}).items()},
-                    data.get("paper_number"))
-            except (ValueError, KeyError, TypeError):
+                    PaperSummary.from_json(summary) if summary else None)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 pass  # unreadable row: the record is simply rebuilt
 
     def _open(self) -> sqlite3.Connection:
@@ -180,7 +187,7 @@ class BuildState:
     def record_deps(self, record: str, deps: RecordDeps) -> None:
         self._write("INSERT OR REPLACE INTO records VALUES (?, ?)", (record, json.dumps({
             "kind": deps.kind, "files": sorted(deps.files), "attachments": deps.attachments,
-            "paper_number": deps.paper_number}, sort_keys=True)))
+            "summary": deps.summary.as_json() if deps.summary else None}, sort_keys=True)))
         self.deps[record] = deps
 
     def was_checked(self, key: str) -> bool:

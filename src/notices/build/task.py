@@ -17,6 +17,7 @@ from pathlib import Path
 from notices.errors import NoticesError, Problem, Severity
 from notices.settings import Settings
 from notices.source.reading import DiskFiles, MissingInput, NamedFile, SuppliedFiles
+from notices.source.model import PaperSummary
 from notices.source.records import RecordLoader
 from notices.template_set import TemplateSet
 
@@ -38,7 +39,7 @@ class TaskResult:
     outputs: dict[str, bytes] = field(default_factory=dict)  # format -> bytes
     named_files: dict[str, str] = field(default_factory=dict)  # path -> digest
     needs: str | None = None  # a named file the task was not given (coordinator adds it)
-    paper_number: str | None = None
+    summary: PaperSummary | None = None  # for agendas and paper numbers across records
     # The Anlagen to copy beside the outputs: (output suffix, record file), e.g.
     # ("_anlage-1.pdf", "records/2023/plan.pdf"); the coordinator copies them.
     attachments: tuple[tuple[str, str], ...] = ()
@@ -162,7 +163,7 @@ class Renderers:
                 return TaskResult(task.path, notice.kind, tuple(problems), {},
                                   loaded.named_files)
         return TaskResult(task.path, notice.kind, tuple(problems), outputs, loaded.named_files,
-                          paper_number=notice.paper_number,
+                          summary=notice.summary(),
                           attachments=tuple((a.output_suffix, a.path)
                                             for a in notice.attachments))
 

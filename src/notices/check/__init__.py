@@ -57,6 +57,8 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
     _, session_problems = group_sessions([r.notice for r in results if r.ok])
     session_problems += duplicate_paper_numbers((r.path, r.notice.paper_number)
                                                 for r in results if r.ok)
+    session_problems += _meetings(workspace, [r.notice.summary() for r in results if r.ok],
+                                  problems)
     by_path = {r.path: r for r in results}
     for problem in session_problems:
         if problem.path in by_path:
@@ -64,3 +66,14 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
         else:
             problems.append(problem)
     return problems + request_problems, results
+
+
+def _meetings(workspace: Workspace, summaries, problems: list[Problem]) -> list[Problem]:
+    """The session records' own problems (into ``problems``), and their agendas' checks."""
+    from notices.packets.agenda import check_meetings
+    from notices.source.meeting import load_meetings
+
+    meetings = load_meetings(workspace)
+    for result in meetings:
+        problems.extend(result.problems)
+    return check_meetings([m.meeting for m in meetings if m.ok], summaries)[1]

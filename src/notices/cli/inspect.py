@@ -52,15 +52,18 @@ def verify(context: Context) -> None:
 @main.command("sessions")
 @click.pass_obj
 def sessions_command(context: Context) -> None:
-    """List the sessions found in the records: date, committee, public and non-public papers."""
+    """List the sessions: date, committee, papers, drafts, session record and minutes."""
     from notices.packets.build import list_sessions
     from notices.source.model import format_date
 
     sessions, problems = run_safely(context, lambda: list_sessions(context.workspace()))
     for problem in problems:
         emit(problem)
-    click.echo("date\tcommittee\tpublic\tnon-public\tdrafts")
-    for session in sessions:
+    click.echo("date\tcommittee\tpublic\tnon-public\tdrafts\trecord\tminutes")
+    for session, meeting in sessions:
+        record = meeting.path if meeting else "-"
+        minutes = "-" if meeting is None else ("yes" if meeting.minutes else "no")
         click.echo(f"{format_date(session.key.date)}\t{session.key.committee}\t"
-                   f"{len(session.public)}\t{len(session.non_public)}\t{len(session.drafts)}")
+                   f"{len(session.public)}\t{len(session.non_public)}\t{len(session.drafts)}\t"
+                   f"{record}\t{minutes}")
     sys.exit(EXIT_PROBLEM if any(p.is_error for p in problems) else 0)

@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from notices.build.options import BuildOptions
+from notices.build.report import BuildReport
 from notices.build.outputs import OutputFolder
 from notices.build.run import BuildRun
 from notices.errors import NoticesError, Problem, TemplateError, UsageError
@@ -40,10 +41,27 @@ def find_sessions(workspace: Workspace) -> tuple[dict[SessionKey, Session], list
     return sessions, problems + broken + session_problems
 
 
-def list_sessions(workspace: Workspace) -> tuple[list[Session], list[Problem]]:
-    """Sessions sorted by date, then committee."""
+def list_sessions(workspace: Workspace) -> tuple[list[tuple[Session, object]], list[Problem]]:
+    """Sessions sorted by date, then committee, each with its session record (or None).
+
+    A meeting that has a record but no papers is listed too.
+    """
+    from notices.packets.agenda import meeting_key
+    from notices.source.meeting import load_meetings
+
     sessions, problems = find_sessions(workspace)
-    return sorted(sessions.values(), key=lambda s: (s.key.date, s.key.committee)), problems
+    meetings = {}
+    for result in load_meetings(workspace):
+        problems += [p for p in result.problems if p.is_error]
+        if result.ok:
+            meetings.setdefault(meeting_key(result.meeting.committee, result.meeting.date),
+                                result.meeting)
+    for key, meeting in meetings.items():
+        session_key = SessionKey(*key)
+        sessions.setdefault(session_key, Session(session_key))
+    rows = [(session, meetings.get(meeting_key(key.committee, key.date)))
+            for key, session in sessions.items()]
+    return sorted(rows, key=lambda row: (row[0].key.date, row[0].key.committee)), problems
 
 
 def parse_session_date(text: str) -> dt.date:
@@ -56,29 +74,45 @@ def parse_session_date(text: str) -> dt.date:
 
 def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
                   options: BuildOptions = BuildOptions()) -> PacketReport:
-    """Build the public (and, if any, the non-public) packet of one session."""
+    """Build a session's documents: its packets, and from a session record the Einladung
+    and (after the meeting) the Niederschrift."""
     from notices.packets.cover import check_packet_templates
-    from notices.packets.write import PacketWriter
+    from notices.packets.write import SessionWriter
 
     # Spaces as in the records, whose text fields are read with runs of spaces collapsed.
     report = PacketReport(session=SessionKey(" ".join(committee.split()), date))
     templates = TemplateSet.read(workspace.templates_dir)
     kinds, _ = templates.declared_kinds()
     results, _ = load_records(workspace.root, RecordLoader(workspace.settings, kinds))
-    session = _select(workspace, results, report)
+    meeting = _meeting(workspace, results, report)
+    session = _select(workspace, results, report, has_record=meeting is not None)
     if session is None:
         return report
+    agenda = None
+    if meeting is not None:
+        from notices.packets.agenda import resolve
+
+        agenda, problems = resolve(meeting, [r.notice.summary() for r in results if r.ok])
+        report.problems += problems
+        if any(p.is_error for p in problems):
+            report.failed = True
+            report.problems.append(Problem("session", f"nothing written for {report.session}: "
+                                           f"{meeting.path} has errors"))
+            return report
     cover_problems = [p for p in check_packet_templates(
         templates, options.formats, city=workspace.settings.city,
-        variant=options.pdf_variant or workspace.settings.pdf_variant, required=True)
-        if p.is_error]
+        variant=options.pdf_variant or workspace.settings.pdf_variant, required=True,
+        meeting=agenda is not None) if p.is_error]
     if cover_problems:
         raise TemplateError(cover_problems)
+    papers = sorted({e.paper.path for e in agenda.entries if e.paper and not e.paper.draft}
+                    ) if agenda else [n.path for n in session.notices]
     with OutputFolder(workspace.output_dir) as folder:
         report.problems += folder.problems
         run = BuildRun(workspace, options, folder, templates=templates)
         # Bring the single papers up to date first, and learn whether any fails.
-        report.build = run.run([workspace.root / n.path for n in session.notices])
+        report.build = run.run([workspace.root / path for path in papers], across=False) \
+            if papers else BuildReport()
         for record in report.build.records:
             report.problems.extend(record.problems)
         report.problems.extend(report.build.problems)
@@ -89,13 +123,33 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
             report.problems.append(Problem("session", f"no packet written for "
                                            f"{report.session}: a notice of the session failed"))
             return report
-        by_path = {r.path: r for r in results}
-        PacketWriter(run, session, [by_path[n.path] for n in session.notices], report).write()
+        SessionWriter(run, session, agenda, results, report).write()
     return report
 
 
-def _select(workspace: Workspace, results: list[RecordResult], report: PacketReport
-            ) -> Session | None:
+def _meeting(workspace: Workspace, results: list[RecordResult], report: PacketReport):
+    """The session record of the requested meeting, if there is one (its problems reported)."""
+    from notices.packets.agenda import meeting_key
+    from notices.source.meeting import load_meetings
+
+    key = meeting_key(report.session.committee, report.session.date)
+    meetings = load_meetings(workspace)
+    found = [m for m in meetings if m.meeting is not None
+             and meeting_key(m.meeting.committee, m.meeting.date) == key]
+    broken = [m for m in meetings if m.meeting is None]
+    for result in found + broken:
+        report.problems += [p for p in result.problems
+                            if result.meeting is not None or p.is_error]
+    if len(found) > 1:
+        raise NoticesError(Problem(found[1].path, f"describes the same meeting as "
+                                   f"{found[0].path}; keep one"))
+    if broken:
+        report.failed = True
+    return found[0].meeting if found and found[0].ok else None
+
+
+def _select(workspace: Workspace, results: list[RecordResult], report: PacketReport, *,
+            has_record: bool = False) -> Session | None:
     """The requested session, or None (with the reasons in ``report``); raises if unknown.
 
     Spellings of the committee that give the same file name (letter case, spaces) never
@@ -122,6 +176,8 @@ def _select(workspace: Workspace, results: list[RecordResult], report: PacketRep
     if key not in sessions:
         if suspects:
             return None
+        if has_record:  # a meeting whose agenda has no papers (yet) still has documents
+            return None if report.failed else Session(key)
         raise SessionNotFound(Problem("session", _no_session_message(key, sessions)))
     namesakes = [k for k in sessions if k.date == key.date and k.slug == key.slug]
     usual = max(namesakes, key=lambda k: (len(sessions[k].notices), _rank(k, namesakes)))

@@ -16,41 +16,66 @@ from notices.errors import NoticesError, Problem, Severity
 from notices.packets.sessions import SessionKey
 from notices.source.model import Notice
 
-PUBLIC_PART, NON_PUBLIC_PART = "öffentlicher Teil", "nichtöffentlicher Teil"
+# Spelled as the papers spell it ("nicht öffentlich"), everywhere.
+PUBLIC_PART, NON_PUBLIC_PART = "öffentlicher Teil", "nicht öffentlicher Teil"
 
 
 @dataclass
 class Item:
-    """One paper in a packet: where its pages start, and the anchor that links to them."""
+    """One line of a packet's cover: an agenda item, with its paper's pages if it has one.
 
-    notice: Notice
-    anchor: str
+    Without a session record every item is a paper; with one, the cover is the
+    Tagesordnung of its part, and items without a paper ("Genehmigung der Niederschrift")
+    are listed without pages.
+    """
+
+    notice: Notice | None
+    anchor: str | None
     page: int = 0
-    agenda_item: str | None = None  # of the consultation that puts it on this agenda
+    agenda_item: str | None = None  # "5.1", of the consultation or the agenda
+    label: str | None = None  # "Ö 5.1", when the packet follows a session record
+    title: str | None = None  # the agenda's title; else the paper's subject
+    note: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """What the item is called on the cover and in the bookmarks."""
+        return self.title or (self.notice.subject if self.notice else "")
+
+    @property
+    def number(self) -> str:
+        return self.label or self.agenda_item or "–"
 
     def context(self) -> dict:
         notice = self.notice
-        return {"anchor": self.anchor, "agenda_item": self.agenda_item,
-                "subject": notice.subject, "kind": notice.kind_label,
-                "file_number": notice.file_number, "paper_number": notice.paper_number,
-                "reference": notice.reference, "office": notice.office.name,
-                "page": self.page}
+        return {"anchor": self.anchor, "agenda_item": self.agenda_item, "label": self.number,
+                "subject": self.heading, "title": self.heading, "note": self.note,
+                "has_paper": notice is not None,
+                "kind": notice.kind_label if notice else "",
+                "file_number": notice.file_number if notice else "",
+                "paper_number": (notice.paper_number or "") if notice else "",
+                "reference": notice.reference if notice else "",
+                "office": notice.office.name if notice else "",
+                "page": self.page if notice else ""}
 
 
-def cover_context(key: SessionKey, part: str, public: bool, city: str | None) -> dict:
-    """What the cover templates see besides the items."""
-    return {"session": key, "part": part, "public": public, "city": city}
+def cover_context(key: SessionKey, part: str, public: bool, city: str | None,
+                  meeting=None) -> dict:
+    """What the cover templates see besides the items (``meeting``: the session record)."""
+    return {"session": key, "part": part, "public": public, "city": city, "meeting": meeting}
 
 
 def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
                            city: str | None, variant: str, required: bool = False,
-                           stylesheets: bool = False) -> list[Problem]:
+                           stylesheets: bool = False, meeting: bool = False) -> list[Problem]:
     """Fill the cover templates with a probe session, as ``check`` does for the notices'.
 
     A broken cover is then found by ``notices check`` and before ``notices session``
     renders anything, not after the session's notices have been built. ``stylesheets``
     also loads the cover's CSS with WeasyPrint: only for ``check``, because fonts loaded
-    in a process that then forks the render workers would be shared with them.
+    in a process that then forks the render workers would be shared with them. The
+    Einladung's and Niederschrift's templates are checked too where they exist, and are
+    required when the session has a record (``meeting``).
     """
     import dataclasses
 
@@ -62,8 +87,9 @@ def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
         return []
     problems: list[Problem] = []
     context = cover_context(SessionKey("Ausschuss", dt.date(2024, 1, 3)), PUBLIC_PART, True, city)
-    items = [Item(dataclasses.replace(probe_notice(), kind=kinds[0]), "notice-1", page=2,
-                  agenda_item="1")]
+    items = [Item(None, None, agenda_item="1", label="Ö 1", title="Eröffnung der Sitzung"),
+             Item(dataclasses.replace(probe_notice(), kind=kinds[0]), "notice-1", page=2,
+                  agenda_item="2", label="Ö 2")]
     for fmt in formats:
         name = f"{PACKET_TEMPLATE}.{'html' if fmt == 'pdf' else fmt}"
         if name not in templates.files:
@@ -87,12 +113,45 @@ def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
                 render_cover(templates, context, items)
         except NoticesError as error:
             problems.extend(error.problems)
+    problems += _check_meeting_templates(templates, formats, city=city, variant=variant,
+                                         required=meeting, stylesheets=stylesheets)
+    return problems
+
+
+def _check_meeting_templates(templates: TemplateSet, formats, *, city, variant, required,
+                             stylesheets) -> list[Problem]:
+    from notices.packets.documents import (
+        INVITATION, MINUTES, invitation_context, minutes_context, probe_agenda,
+        render_document)
+
+    agenda = probe_agenda()
+    problems = []
+    for template, make in ((INVITATION, lambda render: invitation_context(agenda, city)),
+                           (MINUTES, lambda render: minutes_context(agenda, city, True,
+                                                                    render()))):
+        for fmt in formats:
+            name = f"{template}.{'html' if fmt == 'pdf' else fmt}"
+            if name not in templates.files:
+                if required:
+                    problems.append(Problem(f"templates/{name}", "missing: 'notices session' "
+                                            "needs it for the meeting's documents"))
+                continue
+            try:
+                if fmt == "pdf" and not stylesheets:
+                    from notices.check.templates import fill_html_template
+
+                    fill_html_template(templates, name, {**make(lambda: {}), "city": city})
+                else:
+                    render_document(templates, template, fmt, make, variant=variant,
+                                    city=city, meeting=agenda.meeting)
+            except NoticesError as error:
+                problems.extend(p for p in error.problems if p not in problems)
     return problems
 
 
 def items_table_xml(items: list[Item], style: str | None) -> str:
     """The cover's table of notices as WordprocessingML: subject links and PAGEREF fields."""
-    headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
+    headers = ["TOP", "Betreff", "Art", "Drucksache", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
         jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if right else ""
@@ -120,15 +179,19 @@ def items_table_xml(items: list[Item], style: str | None) -> str:
                       for w, h in zip(widths, headers, strict=True))
             + "</w:tr>"]
     for item in items:
-        anchor = item.anchor.replace("-", "_")
-        notice = item.notice
-        values = [item.agenda_item or "–", notice.subject, notice.kind_label,
-                  notice.file_number, notice.office.name]
-        # One link per row, on the subject, as in the PDF cover: "5.1" says nothing about
-        # where a link leads when a screen reader lists the links.
-        cells = [cell(widths[0], text(values[0])), cell(widths[1], link(anchor, values[1]))]
-        cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
-        cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
+        context = item.context()
+        values = [context["label"], context["title"], context["kind"], context["reference"],
+                  context["office"]]
+        if item.notice is None:
+            cells = [cell(w, text(v)) for w, v in zip(widths[:5], values, strict=True)]
+            cells.append(cell(widths[5], "", right=True))
+        else:
+            anchor = item.anchor.replace("-", "_")
+            # One link per row, on the subject, as in the PDF cover: "5.1" says nothing
+            # about where a link leads when a screen reader lists the links.
+            cells = [cell(widths[0], text(values[0])), cell(widths[1], link(anchor, values[1]))]
+            cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
+            cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
     table_style = f'<w:tblStyle w:val="{style}"/>' if style else ""
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
@@ -147,9 +210,8 @@ def cover_widths(headers: list[str], items: list[Item]) -> list[int]:
         return tuple(c.TableCell((c.Text(str(value)),)) for value in values)
 
     table = c.Table(row(headers), tuple(
-        row([item.agenda_item or "–", item.notice.subject,
-             item.notice.kind_label, item.notice.file_number, item.notice.office.name,
-             item.page]) for item in items))
+        row([item.context()[name] for name in ("label", "title", "kind", "reference",
+                                               "office", "page")]) for item in items))
     # 11 pt text, Word's default cell margins; 9355 twips is the A4 text width. A few
     # short headers ("TOP", "Seite") must not break even in a wider font than Arial.
     return column_widths(table, len(headers), 9355, font_size=22, margins=216,

@@ -40,7 +40,8 @@ def render_cover(templates: TemplateSet, context: dict, items: list[Item]) -> tu
 
 def render_docx_packet(templates: TemplateSet, context: dict, items: list[Item],
                        members: list[bytes]) -> bytes:
-    """Compose the cover and the papers' .docx files (``members``, in item order)."""
+    """Compose the cover and the papers' .docx files (``members``: of the items with a paper).
+    """
     import docx
     from docxcompose.composer import Composer
 
@@ -49,7 +50,8 @@ def render_docx_packet(templates: TemplateSet, context: dict, items: list[Item],
     cover, core = render_cover(templates, context, items)
     master = docx.Document(io.BytesIO(cover))
     composer = Composer(master)
-    for number, (item, data) in enumerate(zip(items, members, strict=True), start=1):
+    papers = [item for item in items if item.notice is not None]
+    for number, (item, data) in enumerate(zip(papers, members, strict=True), start=1):
         document = docx.Document(io.BytesIO(data))
         _mark_start(document, item.anchor.replace("-", "_"), 9000 + number)
         composer.append(document)

@@ -1,10 +1,12 @@
-"""Write a session's packets through the one output policy, each only when it is stale.
+"""Write a session's documents through the one output policy, each only when it is stale.
 
-The PDF packet lays its papers out again (in a worker process, under the render limits
-of ``notices.toml``: the per-record time limit for each paper, the memory limit plus a
-share per paper); the Word packet composes the papers' .docx files as they are in
-``output/``, so that a clerk's edits made in Word are in it. A PDF packet says which of
-its papers have Word files edited by hand, since its PDF pages cannot show those edits.
+The packets (public and non-public), and where a session record exists the Einladung
+and, after the meeting, the Niederschrift. The PDF packet lays its papers out again (in
+a worker process, under the render limits of ``notices.toml``: the per-record time limit
+for each paper, the memory limit plus a share per paper); the Word packet composes the
+papers' .docx files as they are in ``output/``, so that a clerk's edits made in Word are
+in it. A PDF packet says which of its papers have Word files edited by hand, since its
+PDF pages cannot show those edits.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass
 from notices.build.keys import file_sha256, output_key
 from notices.build.options import variant_label
 from notices.build.outputs import SESSION_PREFIX, Status
-from notices.template_set import PACKET_TEMPLATE, TemplateSet
 from notices.errors import NoticesError, Problem, Severity
 from notices.packets.cover import NON_PUBLIC_PART, PUBLIC_PART, Item, cover_context
 from notices.packets.report import PacketResult
+from notices.template_set import PACKET_TEMPLATE, TemplateSet
 
 MEMORY_PER_PAPER_MB = 8  # laid-out pages a packet holds at once, on top of the record limit
 
@@ -29,81 +31,117 @@ class _PdfJob:
     context: dict
     items: list
     paper_timeout: float
+    page_counts: dict
 
 
 def _render_pdf(_state, job: _PdfJob) -> tuple[bytes, list[int]] | list[Problem]:
-    """In a worker: the PDF packet and the page where each paper starts, or the problems."""
+    """In a worker: the PDF packet and the page where each item starts, or the problems."""
     from notices.packets.pdf import render_pdf_packet
 
     try:
         data = render_pdf_packet(job.templates, job.variant, job.context, job.items,
-                                 paper_timeout=job.paper_timeout)
+                                 paper_timeout=job.paper_timeout, page_counts=job.page_counts)
     except NoticesError as error:
         return error.problems
     return data, [item.page for item in job.items]
 
 
-class PacketWriter:
-    """The packets of one session, written by one :class:`~notices.build.run.BuildRun`."""
+class SessionWriter:
+    """The documents of one session, written by one :class:`~notices.build.run.BuildRun`."""
 
-    def __init__(self, run, session, results, report):
+    def __init__(self, run, session, agenda, results, report):
         self.run = run
         self.folder = run.folder
         self.session = session
+        self.agenda = agenda  # a packets.agenda.Agenda, or None without a session record
+        self.notices = {r.path: r.notice for r in results if r.ok}
         self.results = {r.path: r for r in results}
         self.report = report
         self.record = f"{SESSION_PREFIX}{session.key.committee}|{session.key.date}"
+        self.stem = f"sessions/{session.key.slug}"
 
     def write(self) -> None:
-        session = self.session
-        if session.public:
-            self._part(f"sessions/{session.key.slug}", PUBLIC_PART, True, session.public)
+        public, non_public = self._parts()
+        if any(item.notice for item in public) or (self.agenda and public):
+            self._packet(self.stem, PUBLIC_PART, True, public)
         else:
             self.report.problems.append(Problem(
-                "session", f"{session.key} has no public notices: no public packet is written",
-                severity=Severity.WARNING))
-            self._remove_public_packet()
-        if session.non_public:
-            self._part(f"sessions/{session.key.slug}_nichtoeffentlich", NON_PUBLIC_PART, False,
-                       session.non_public)
+                "session", f"{self.session.key} has no public papers: no public packet is "
+                "written", severity=Severity.WARNING))
+            self._remove_packet(self.stem, "the earlier public packet held papers that are "
+                                "no longer public")
+        if non_public:
+            self._packet(f"{self.stem}_nichtoeffentlich", NON_PUBLIC_PART, False, non_public)
+        else:
+            self._remove_packet(f"{self.stem}_nichtoeffentlich", "the session no longer has "
+                                "a non-public part")
+        if self.agenda is not None:
+            from notices.packets.documents import MeetingDocuments
 
-    def _remove_public_packet(self) -> None:
-        """A public packet from before the session's last notice became non-public must go.
+            MeetingDocuments(self).write()
 
-        It holds that notice's text: left in output/ it would be published with the rest.
+    def _parts(self) -> tuple[list[Item], list[Item]]:
+        """The cover items of each part: the agenda's, or the papers' own agenda items."""
+        if self.agenda is None:
+            return ([Item(e.notice, f"notice-{i}", agenda_item=e.agenda_item)
+                     for i, e in enumerate(self.session.public, start=1)],
+                    [Item(e.notice, f"notice-{i}", agenda_item=e.agenda_item)
+                     for i, e in enumerate(self.session.non_public, start=1)])
+        parts = []
+        for entries in (self.agenda.public, self.agenda.non_public):
+            items = []
+            for number, entry in enumerate(entries, start=1):
+                notice = self.notices.get(entry.paper.path) if entry.paper else None
+                if notice is not None and notice.draft:
+                    notice = None  # listed, without its pages
+                items.append(Item(notice, f"notice-{number}" if notice else None,
+                                  agenda_item=entry.item.item, label=entry.label,
+                                  title=entry.item.title, note=entry.item.note))
+            parts.append(items)
+        return parts[0], parts[1]
+
+    def _remove_packet(self, stem: str, why: str) -> None:
+        """A packet of a part the session no longer has must go.
+
+        A public packet from before the session's last paper became non-public holds that
+        paper's text: left in output/ it would be published with the rest. A non-public
+        packet left behind would be sent with the next mailing.
         """
         for fmt in ("docx", "pdf"):
-            relative = f"sessions/{self.session.key.slug}.{fmt}"
+            relative = f"{stem}.{fmt}"
             if relative not in self.folder.state.outputs:
                 continue
-            problem = self.folder.remove(relative, why="the earlier public packet held "
-                                         "notices that are no longer public")
+            problem = self.folder.remove(relative, why=why)
             self.report.problems.append(problem)
             if problem.is_error:
                 self.report.failed = True
 
-    def _key(self, fmt: str, part: str, notices) -> str:
+    def _packet_key(self, fmt: str, part: str, items: list[Item]) -> str:
         sources = {"session": f"{self.session.key.committee}\0{self.session.key.date}\0{part}"}
-        for number, notice in enumerate(notices, start=1):
-            if fmt == "pdf":
+        if self.agenda is not None:
+            sources["meeting"] = self.agenda.meeting.source_sha256
+        for number, item in enumerate(items, start=1):
+            name = f"item:{number:04d}:{item.number}\0{item.heading}"
+            notice = item.notice
+            if notice is None:
+                sources[name] = ""
+            elif fmt == "pdf":
                 loaded = self.results[notice.path]
-                digest = self.run.key("pdf", notice.kind, loaded.source_sha256,
-                                      loaded.named_files)
+                sources[name] = self.run.key("pdf", notice.kind, loaded.source_sha256,
+                                             loaded.named_files)
             else:
-                digest = "sha256:" + file_sha256(self.folder.root / f"{notice.output_stem}.docx")
-            sources[f"member:{number:04d}:{notice.path}"] = digest
+                sources[name] = "sha256:" + file_sha256(
+                    self.folder.root / f"{notice.output_stem}.docx")
         return output_key(fmt=fmt, options=variant_label(fmt, self.run.variant),
                           templates=self.run.templates.digest_for(PACKET_TEMPLATE, fmt),
                           settings=self.run.settings.source_hash, sources=sources)
 
-    def _part(self, stem: str, part: str, public: bool, entries) -> None:
-        notices = [entry.notice for entry in entries]
-        formats = self.run.options.formats
-        keys = {fmt: self._key(fmt, part, notices) for fmt in formats}
+    def wanted(self, stem: str, keys: dict[str, str]) -> list[str]:
+        """The formats of ``stem`` to render; the others are reported as current or kept."""
         wanted = []
-        for fmt in formats:
+        for fmt, key in keys.items():
             relative = f"{stem}.{fmt}"
-            verdict = self.folder.verdict(relative, keys[fmt])
+            verdict = self.folder.verdict(relative, key)
             if verdict.status is Status.BLOCKED:
                 self.report.problems.append(Problem(f"output/{relative}", verdict.reason))
                 self.report.failed = True
@@ -111,53 +149,79 @@ class PacketWriter:
                 self.report.problems.append(Problem(
                     f"output/{relative}", f"{verdict.reason}; kept it (use --force to "
                     "overwrite it)", severity=Severity.WARNING))
-                self.report.packets.append(_result(relative, "kept"))
+                self.report.packets.append(PacketResult(relative, "kept"))
             elif verdict.status is Status.CURRENT and not self.run.options.force:
-                self.report.packets.append(_result(relative, "up to date"))
+                self.report.packets.append(PacketResult(relative, "up to date"))
             else:
                 wanted.append(fmt)
-        if not wanted:
-            return
-        items = [Item(entry.notice, f"notice-{i}", agenda_item=entry.agenda_item)
-                 for i, entry in enumerate(entries, start=1)]
-        context = cover_context(self.session.key, part, public, self.run.settings.city)
-        if "pdf" in wanted:
-            for notice in notices:
-                if self.folder.is_edited(f"{notice.output_stem}.docx"):
-                    self.report.problems.append(Problem(
-                        f"output/{notice.output_stem}.docx", "was edited in Word; the PDF "
-                        f"packet shows {notice.path} as rendered from the record, without "
-                        "those edits", severity=Severity.WARNING))
-        outputs = self._render(wanted, context, items, notices)
-        if outputs is None:
-            return
-        for fmt in wanted:
+        return wanted
+
+    def store(self, stem: str, outputs: dict[str, bytes], keys: dict[str, str],
+              template: str) -> None:
+        for fmt, data in outputs.items():
             relative = f"{stem}.{fmt}"
             stored = self.folder.store(
-                relative, outputs[fmt], record=self.record, key=keys[fmt],
+                relative, data, record=self.record, key=keys[fmt],
                 options=variant_label(fmt, self.run.variant),
-                template_hash=self.run.templates.digest_for(PACKET_TEMPLATE, fmt),
+                template_hash=self.run.templates.digest_for(template, fmt),
                 force=self.run.options.force)
             if stored.problem:
                 self.report.problems.append(stored.problem)
             self.report.failed |= stored.failed
             if not stored.failed:
-                self.report.packets.append(_result(relative,
-                                                   "built" if stored.written else "kept"))
+                self.report.packets.append(PacketResult(
+                    relative, "built" if stored.written else "kept"))
 
-    def _render(self, wanted, context, items, notices) -> dict[str, bytes] | None:
+    def _packet(self, stem: str, part: str, public: bool, items: list[Item]) -> None:
+        keys = {fmt: self._packet_key(fmt, part, items) for fmt in self.run.options.formats}
+        wanted = self.wanted(stem, keys)
+        if not wanted:
+            return
+        meeting = self.agenda.meeting if self.agenda else None
+        context = cover_context(self.session.key, part, public, self.run.settings.city,
+                                meeting)
+        if "pdf" in wanted:
+            for item in items:
+                stem_of = item.notice.output_stem if item.notice else None
+                if stem_of and self.folder.is_edited(f"{stem_of}.docx"):
+                    self.report.problems.append(Problem(
+                        f"output/{stem_of}.docx", "was edited in Word; the PDF packet shows "
+                        f"{item.notice.path} as rendered from the record, without those "
+                        "edits", severity=Severity.WARNING))
+        outputs = self._render_packet(wanted, context, items)
+        if outputs is not None:
+            self.store(stem, {fmt: outputs[fmt] for fmt in wanted}, keys, PACKET_TEMPLATE)
+
+    def _page_counts(self, items: list[Item]) -> dict[str, int]:
+        """The pages of each paper's own PDF, as built just before (they lay out alike)."""
+        import pikepdf
+
+        counts = {}
+        for item in items:
+            if item.notice is None:
+                continue
+            path = self.folder.root / f"{item.notice.output_stem}.pdf"
+            try:
+                with pikepdf.open(path) as pdf:
+                    counts[item.notice.path] = len(pdf.pages)
+            except (OSError, pikepdf.PdfError):
+                pass  # laid out once more to count
+        return counts
+
+    def _render_packet(self, wanted, context, items) -> dict[str, bytes] | None:
         """Both packets' bytes; the PDF's layout also decides the pages on the cover."""
         from notices.build.workers import TaskFailure, run_limited
         from notices.packets.docx import render_docx_packet
 
         limits = self.run.settings.limits
         templates = self.run.templates
+        papers = [item for item in items if item.notice is not None]
         try:
             job = _PdfJob(templates, self.run.variant, context, items,
-                          limits.render_timeout_seconds)
+                          limits.render_timeout_seconds, self._page_counts(items))
             outcome = run_limited(
-                _render_pdf, job, timeout=limits.render_timeout_seconds * (len(items) + 1),
-                memory_mb=limits.render_memory_mb + MEMORY_PER_PAPER_MB * len(items))
+                _render_pdf, job, timeout=limits.render_timeout_seconds * (2 * len(papers) + 1),
+                memory_mb=limits.render_memory_mb + MEMORY_PER_PAPER_MB * len(papers))
             if isinstance(outcome, TaskFailure):
                 self.report.failed = True
                 self.report.problems.append(Problem(
@@ -173,15 +237,11 @@ class PacketWriter:
                 item.page = page
             outputs = {"pdf": pdf}
             if "docx" in wanted:
-                members = [(self.folder.root / f"{n.output_stem}.docx").read_bytes()
-                           for n in notices]
+                members = [(self.folder.root / f"{i.notice.output_stem}.docx").read_bytes()
+                           for i in papers]
                 outputs["docx"] = render_docx_packet(templates, context, items, members)
             return outputs
         except NoticesError as error:
             self.report.failed = True
             self.report.problems.extend(error.problems)
             return None
-
-
-def _result(relative: str, status: str) -> PacketResult:
-    return PacketResult(relative, status)

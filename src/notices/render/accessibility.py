@@ -79,9 +79,14 @@ XMP_UA_SCHEMA = (
     b"</rdf:Description>")
 
 
-def make_accessible(pdf_bytes: bytes, *, ua: bool) -> bytes:
-    """The PDF with the repairs listed above; ``ua`` also declares PDF/UA-1."""
+def make_accessible(pdf_bytes: bytes, *, ua: bool, outlines_open: bool = False) -> bytes:
+    """The PDF with the repairs listed above; ``ua`` also declares PDF/UA-1.
+
+    ``outlines_open`` makes a reader open the bookmark panel (a packet's table of papers).
+    """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        if outlines_open:
+            pdf.Root.PageMode = Name.UseOutlines
         _set_print_flags(pdf)
         tree = TaggedPdf(pdf)
         if tree.tagged:

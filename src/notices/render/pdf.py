@@ -154,18 +154,19 @@ class PdfRenderer:
         self.messages = []
         return self.write(self.render_document(notice))
 
-    def render_document(self, notice):
+    def render_document(self, notice, *, extra_css: str | None = None):
         """The laid-out pages of one notice (a WeasyPrint ``Document``), not yet written.
 
         WeasyPrint never makes a table column narrower than its longest word, so a table
         whose longest words cannot stand side by side runs off the page and its last
         columns are lost. Such tables are found in the layout and laid out once more with
         fixed column widths (the same measurement as the Word file's) and words allowed to
-        break anywhere; every other notice is laid out once.
+        break anywhere; every other notice is laid out once. ``extra_css`` is added after
+        the template's stylesheet (a packet's running page numbers).
         """
         images = notice.images
         notice = typeset(notice)  # once: the tables below are measured as they print
-        document = self.layout(self._html(notice), images=images)
+        document = self.layout(self._html(notice), images=images, extra_css=extra_css)
         tables = [table for doc in notice.documents for table in blocks.tables(doc.blocks)]
         if not tables:
             return document
@@ -184,20 +185,23 @@ class PdfRenderer:
                                   font_size=PDF_TABLE_FONT_SIZE, margins=PDF_CELL_PADDING)
             widths[number] = [100 * width / sum(twips) for width in twips]
         html = self._html(notice, table_widths=widths)
-        return self.layout(html, images=images)
+        return self.layout(html, images=images, extra_css=extra_css)
 
     def write_pdf(self, html: str, *, images=(), url_fetcher=None) -> bytes:
         """Lay out HTML and write the PDF; only template files and ``images`` may be read."""
         return self.write(self.layout(html, images=images, url_fetcher=url_fetcher))
 
-    def layout(self, html: str, *, images=(), url_fetcher=None):
+    def layout(self, html: str, *, images=(), url_fetcher=None, extra_css: str | None = None):
         fetcher = url_fetcher or self.fetcher.with_pictures(images)
         with self._weasyprint_errors():
+            stylesheets = self.stylesheets
+            if extra_css:
+                stylesheets = [*stylesheets, CSS(string=extra_css, font_config=self.font_config)]
             # The same options for layout and writing, as HTML.write_pdf passes them.
             return HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
-                font_config=self.font_config, stylesheets=self.stylesheets, **self.options)
+                font_config=self.font_config, stylesheets=stylesheets, **self.options)
 
-    def write(self, document) -> bytes:
+    def write(self, document, *, outlines_open: bool = False) -> bytes:
         """Write laid-out pages as a PDF in the configured variant, repaired for PDF/UA-1.
 
         The one place where PDFs are written (notices and session packets), so every PDF
@@ -209,7 +213,8 @@ class PdfRenderer:
         with self._weasyprint_errors(), markers_in_reading_order():
             data = document.write_pdf(stylesheets=self.stylesheets, **self.options)
         try:
-            return make_accessible(data, ua=self.variant in DECLARE_UA)
+            return make_accessible(data, ua=self.variant in DECLARE_UA,
+                                   outlines_open=outlines_open)
         except pikepdf.PdfError as error:  # pragma: no cover - WeasyPrint wrote a bad PDF
             raise RenderError(Problem(f"templates/{self.template_name}",
                                       f"the PDF could not be made accessible: "

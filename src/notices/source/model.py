@@ -115,6 +115,44 @@ class Notice:
     def images(self):
         return tuple(image for document in self.documents for image in document.images)
 
+    def summary(self) -> PaperSummary:
+        return PaperSummary(self.path, self.kind, self.paper_number, self.file_number,
+                            self.subject, self.public, self.draft, self.consultations,
+                            self.kind_label)
+
+
+@dataclass(frozen=True)
+class PaperSummary:
+    """What other documents need to know of a paper: to put it on an agenda, to number it.
+
+    Kept in the build state for every record built, so that cross-record checks (paper
+    numbers used twice, agendas naming papers) need no record read again.
+    """
+
+    path: str
+    kind: str
+    paper_number: str | None
+    file_number: str
+    subject: str
+    public: bool
+    draft: bool
+    consultations: tuple[Consultation, ...]
+    kind_label: str = ""
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "paper_number": self.paper_number,
+                "file_number": self.file_number, "subject": self.subject,
+                "public": self.public, "draft": self.draft, "kind_label": self.kind_label,
+                "consultations": [[c.committee, c.date.isoformat(), c.public, c.agenda_item,
+                                   c.role] for c in self.consultations]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PaperSummary:
+        return cls(data["path"], data["kind"], data["paper_number"], data["file_number"],
+                   data["subject"], data["public"], data["draft"], tuple(
+                       Consultation(c, dt.date.fromisoformat(d), p, a, r)
+                       for c, d, p, a, r in data["consultations"]), data.get("kind_label", ""))
+
 
 # Characters of the subject in the running header: with the file and paper numbers it
 # still fits on one line of 9 pt across the text (about 100 characters).
