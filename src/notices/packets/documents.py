@@ -72,6 +72,11 @@ class MeetingDocuments:
     def write(self) -> None:
         self._document(INVITATION, f"{self.writer.stem}_einladung",
                        lambda render: invitation_context(self.agenda, self.city))
+        # The public edition, for the web (OParl's Meeting.invitation): the public part
+        # only. A PDF alone: it is published, not edited.
+        self._document(INVITATION, f"{self.writer.stem}_einladung_oeffentlich",
+                       lambda render: invitation_context(self.agenda, self.city,
+                                                         public_only=True), formats=("pdf",))
         if self.agenda.meeting.minutes is None:
             return
         self._document(MINUTES, f"{self.writer.stem}_niederschrift",
@@ -91,10 +96,14 @@ class MeetingDocuments:
                           templates=self.run.templates.digest_for(template, fmt),
                           settings=self.run.settings.source_hash, sources=sources)
 
-    def _document(self, template: str, stem: str, make_context) -> None:
+    def _document(self, template: str, stem: str, make_context,
+                  formats: tuple[str, ...] = ("docx", "pdf")) -> None:
         from notices.errors import NoticesError
 
-        keys = {fmt: self._key(template, fmt, stem) for fmt in self.run.options.formats}
+        keys = {fmt: self._key(template, fmt, stem) for fmt in self.run.options.formats
+                if fmt in formats}
+        if not keys:
+            return
         wanted = self.writer.wanted(stem, keys)
         if not wanted:
             return
