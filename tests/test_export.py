@@ -302,7 +302,7 @@ def test_the_archive_gets_everything_non_public_marked_and_no_draft(xdomea):
     hidden = documents["Veräußerung einer städtischen Teilfläche an der Schelpsheide"]
     assert level(hidden) == "002"
     assert hidden.findtext("x:AllgemeineMetadaten/x:Kennzeichen", namespaces=XNS) == "600.31"
-    assert "Nichtöffentlich" in hidden.findtext("x:AllgemeineMetadaten/x:Bemerkung",
+    assert "Nicht öffentlich" in hidden.findtext("x:AllgemeineMetadaten/x:Bemerkung",
                                                 namespaces=XNS)
     assert level(documents["INSEK Baumheide – Fortführung des Quartiersmanagements "
                            "Baumheide"]) == "003"

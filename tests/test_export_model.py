@@ -590,7 +590,7 @@ def test_xdomea_confidentiality_marked_and_drafts_absent(xdomea_zip):
     assert level(by_subject["Grundstuecksverkauf Flurstueck 4711"]) == "002"
     assert level(by_subject["Personalangelegenheit Amtsleitung"]) == "002"
     assert level(by_subject["INSEK Baumheide – Fortführung des Quartiersmanagements"]) == "003"
-    assert "Nichtöffentlich" in by_subject["Grundstuecksverkauf Flurstueck 4711"].findtext(
+    assert "Nicht öffentlich" in by_subject["Grundstuecksverkauf Flurstueck 4711"].findtext(
         "x:AllgemeineMetadaten/x:Bemerkung", namespaces=XNS)
     # The archive gets the complete editions of Einladung and Niederschrift, marked.
     invitation = by_subject["Einladung: 12. Sitzung des Ausschusses für Stadtentwicklung und Bauen"]

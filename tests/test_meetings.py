@@ -189,7 +189,7 @@ def test_the_einladung_lists_both_parts_in_both_formats(built):
         assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
         assert "Ö 5 Mitteilungen Ö 5.1 INSEK Baumheide" in text
         assert "Der Antrag liegt den Mitgliedern schriftlich vor." in text
-        assert "Nichtöffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
+        assert "Nicht öffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
                "einer städtischen Teilfläche an der Schelpsheide 600.31" in text
         assert "Bezirksbürgermeister Holger Nolte" in text
     assert flat(pdf_text(built / f"{STEM}_einladung.pdf")) == word  # cell by cell
@@ -203,7 +203,7 @@ def test_the_public_einladung_leaves_the_non_public_part_out(built):
     assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
     assert "Zu dieser Sitzung lade ich Sie ein. Stadt Bielefeld, 06.04.2023" in text
     for secret in ("Schelpsheide", "Grundstücksangelegenheiten", "N 11", "600.31",
-                   "Nichtöffentlicher Teil"):
+                   "Nicht öffentlicher Teil"):
         assert secret not in text
     with pikepdf.open(path) as pdf:
         streams = b"".join(o.read_bytes() for o in pdf.objects

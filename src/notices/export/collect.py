@@ -183,7 +183,7 @@ class ModelBuilder:
                                  f"Niederschrift: {key.committee}, öffentlicher Teil", key.date)
         hidden = files.document(f"{stem}_niederschrift_nichtoeffentlich.pdf",
                                 f"{key.slug}-niederschrift-nichtoeffentlich",
-                                f"Niederschrift: {key.committee}, nichtöffentlicher Teil",
+                                f"Niederschrift: {key.committee}, nicht öffentlicher Teil",
                                 key.date, public=False)
         packet = files.document(f"{stem}.pdf", f"{key.slug}-mappe",
                                 f"Sitzungsmappe: {key.committee}, öffentlicher Teil", day)

@@ -18,8 +18,9 @@ from notices.packets.cover import NON_PUBLIC_PART, PUBLIC_PART
 from notices.source.model import format_date
 
 INVITATION, MINUTES = "einladung", "niederschrift"
-# The Einladung's headings, as the Tagesordnung of a council names its two parts.
-PART_TITLES = {True: "Öffentlicher Teil", False: "Nichtöffentlicher Teil"}
+# The Einladung's headings for the two parts of the Tagesordnung; "nicht öffentlich" is
+# spelled as on the papers (the reference notice's "☐ nicht öffentlich") everywhere.
+PART_TITLES = {True: "Öffentlicher Teil", False: "Nicht öffentlicher Teil"}
 
 
 def _item(entry, result=None, text=None) -> dict:

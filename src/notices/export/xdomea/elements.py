@@ -48,9 +48,9 @@ SGOTYP_DOKUMENT = "002"
 DATENTYP_BOOLEAN, DATENTYP_STRING = "003", "038"
 #: Kennung of our AnwendungsspezifischeErweiterung (application-specific fields).
 EXTENSION_KENNUNG = "urn:notices:xdomea:ratsdokument:1"
-NONPUBLIC_REMARK = "Nichtöffentlich: nicht zur Veröffentlichung bestimmt."
+NONPUBLIC_REMARK = "Nicht öffentlich: nicht zur Veröffentlichung bestimmt."
 CONTAINER_NONPUBLIC_REMARK = (
-    "Enthält nichtöffentliche Unterlagen (siehe Vertraulichkeitsstufe der Dokumente)."
+    "Enthält nicht öffentliche Unterlagen (siehe Vertraulichkeitsstufe der Dokumente)."
 )
 NOT_ARCHIVAL_REMARK = "Datei liegt nicht als PDF/A vor und wurde nicht übergeben."
 

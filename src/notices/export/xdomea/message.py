@@ -198,7 +198,7 @@ def _build_message(
                         meeting.key,
                         "niederschrift-nichtoeffentlich",
                     ),
-                    betreff=f"Niederschrift, nichtöffentlicher Teil: {meeting.name}",
+                    betreff=f"Niederschrift, nicht öffentlicher Teil: {meeting.name}",
                     public=False,
                 )
             for paper_key, first in references:
@@ -331,7 +331,7 @@ def _counts(root: ET.Element, primary_files: int) -> dict[str, int]:
             f"{qname('AllgemeineMetadaten')}/{qname('Vertraulichkeitsstufe')}"
         )
     ]
-    counts["Dokument nichtöffentlich"] = sum(1 for code in levels if code != "003")
+    counts["Dokument nicht öffentlich"] = sum(1 for code in levels if code != "003")
     counts["Primärdateien"] = primary_files
     return {name: count for name, count in counts.items() if count}
 
