@@ -189,10 +189,27 @@ def test_the_einladung_lists_both_parts_in_both_formats(built):
         assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
         assert "Ö 5 Mitteilungen Ö 5.1 INSEK Baumheide" in text
         assert "Der Antrag liegt den Mitgliedern schriftlich vor." in text
-        assert "Nichtöffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
+        assert "Nicht öffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1 Veräußerung " \
                "einer städtischen Teilfläche an der Schelpsheide 600.31" in text
         assert "Bezirksbürgermeister Holger Nolte" in text
     assert flat(pdf_text(built / f"{STEM}_einladung.pdf")) == word  # cell by cell
+
+
+def test_the_public_einladung_leaves_the_non_public_part_out(built):
+    """The edition for the web (OParl's Meeting.invitation): the public part only."""
+    path = built / f"{STEM}_einladung_oeffentlich.pdf"
+    text = pdf_flat(path)
+    assert "Einladung Öffentliche Fassung Bezirksvertretung Heepen" in text
+    assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
+    assert "Zu dieser Sitzung lade ich Sie ein. Stadt Bielefeld, 06.04.2023" in text
+    for secret in ("Schelpsheide", "Grundstücksangelegenheiten", "N 11", "600.31",
+                   "Nicht öffentlicher Teil"):
+        assert secret not in text
+    with pikepdf.open(path) as pdf:
+        streams = b"".join(o.read_bytes() for o in pdf.objects
+                           if isinstance(o, pikepdf.Stream))
+    assert b"Schelpsheide" not in streams
+    assert not path.with_suffix(".docx").exists()
 
 
 # --- the Niederschrift ----------------------------------------------------------------------
@@ -232,8 +249,8 @@ def test_no_minutes_no_niederschrift(runner, sample):
     stem = "2023-04-25_stadtentwicklungsausschuss"
     names = sorted(p.name for p in (sample / "output/sessions").iterdir())
     assert names == [f"{stem}{suffix}" for suffix in (
-        ".docx", ".pdf", "_einladung.docx", "_einladung.pdf", "_nichtoeffentlich.docx",
-        "_nichtoeffentlich.pdf")]
+        ".docx", ".pdf", "_einladung.docx", "_einladung.pdf", "_einladung_oeffentlich.pdf",
+        "_nichtoeffentlich.docx", "_nichtoeffentlich.pdf")]
     assert "Vergabe von Planungsleistungen" in pdf_text(
         sample / f"output/sessions/{stem}_nichtoeffentlich.pdf")
     # Its non-public item taken off the agenda: that packet goes, the others stay.
@@ -246,7 +263,7 @@ def test_no_minutes_no_niederschrift(runner, sample):
             "longer has a non-public part") in result.stderr.splitlines(), result.stderr
     names = sorted(p.name for p in (sample / "output/sessions").iterdir())
     assert names == [f"{stem}{suffix}" for suffix in (
-        ".docx", ".pdf", "_einladung.docx", "_einladung.pdf")]
+        ".docx", ".pdf", "_einladung.docx", "_einladung.pdf", "_einladung_oeffentlich.pdf")]
 
 
 # --- packets that follow the agenda ------------------------------------------------------
@@ -310,7 +327,7 @@ def test_every_packet_page_carries_its_running_number(built):
 
 def test_meeting_documents_are_rebuilt_only_when_needed(runner, heepen):
     result = run(runner, heepen, "session", *HEEPEN)
-    assert result.stderr.count("up to date: output/sessions/") == 10, result.stderr
+    assert result.stderr.count("up to date: output/sessions/") == 11, result.stderr
     edit(heepen / "records/2023/anfragen/anfrage-radwege.yaml",
          "subject: Radwegeverbindung zwischen Heepen und Baumheide",
          "subject: Radweg zwischen Heepen und Baumheide")

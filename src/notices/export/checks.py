@@ -37,7 +37,9 @@ def check_body(body: ExportBody) -> None:
     # A file key names one file: the same key must mean the same object.
     files: dict[str, ExportFile] = {}
     locations: dict[str, ExportLocation] = {}
-    all_files = [f for m in body.meetings for f in m.files] + [f for p in body.papers for f in p.files]
+    all_files = [f for m in body.meetings for f in m.files] + [
+        f for p in body.papers for f in p.files
+    ]
     for file in all_files:
         if files.setdefault(file.key, file) != file:
             problems.append(f"file key {file.key!r} is used for different files")
@@ -51,7 +53,9 @@ def check_body(body: ExportBody) -> None:
         unique(f"agenda item (meeting {meeting.key!r})", [i.key for i in meeting.agenda_items])
         for item in meeting.agenda_items:
             if item.paper is not None and item.paper not in papers:
-                problems.append(f"meeting {meeting.key!r} item {item.key!r}: unknown paper {item.paper!r}")
+                problems.append(
+                    f"meeting {meeting.key!r} item {item.key!r}: unknown paper {item.paper!r}"
+                )
     for paper in body.papers:
         if paper.office not in offices:
             problems.append(f"paper {paper.key!r}: unknown office {paper.office!r}")
@@ -63,8 +67,11 @@ def check_body(body: ExportBody) -> None:
             meeting = meetings.get(consultation.meeting) if consultation.meeting else None
             if consultation.meeting is not None and meeting is None:
                 problems.append(f"{where}: unknown meeting {consultation.meeting!r}")
-            if meeting is not None and consultation.agenda_item is not None \
-                    and consultation.agenda_item not in {i.key for i in meeting.agenda_items}:
+            if (
+                meeting is not None
+                and consultation.agenda_item is not None
+                and consultation.agenda_item not in {i.key for i in meeting.agenda_items}
+            ):
                 problems.append(f"{where}: unknown agenda item {consultation.agenda_item!r}")
     if problems:
         raise ValueError("inconsistent export model:\n  " + "\n  ".join(problems))

@@ -239,7 +239,7 @@ class ExportAgendaItem:
     """
 
     key: str
-    number: str
+    number: str | None
     order: int
     name: str
     public: bool = True
@@ -264,7 +264,9 @@ class ExportMeeting:
     ``auxiliaryFile``, e.g. the public session packet). ``internal_invitation``
     and ``internal_results_protocol`` are the complete editions including the
     non-public part; only the archive export uses them (in place of the public
-    ones). ``public=False`` marks a wholly non-public meeting: it is left out of
+    ones). ``nonpublic_results_protocol`` is the Niederschrift of the non-public part,
+    where it is a document of its own: archived beside the public one, never
+    published. ``public=False`` marks a wholly non-public meeting: it is left out of
     OParl and marked in xdomea.
     """
 
@@ -284,6 +286,7 @@ class ExportMeeting:
     auxiliary_files: tuple[ExportFile, ...] = ()
     internal_invitation: ExportFile | None = None
     internal_results_protocol: ExportFile | None = None
+    nonpublic_results_protocol: ExportFile | None = None
     agenda_items: tuple[ExportAgendaItem, ...] = ()
 
     def __post_init__(self) -> None:
@@ -297,8 +300,8 @@ class ExportMeeting:
 
     @property
     def files(self) -> tuple[ExportFile, ...]:
-        single = (self.invitation, self.results_protocol,
-                  self.internal_invitation, self.internal_results_protocol)
+        single = (self.invitation, self.results_protocol, self.internal_invitation,
+                  self.internal_results_protocol, self.nonpublic_results_protocol)
         return tuple(f for f in single if f is not None) + tuple(self.auxiliary_files)
 
 

@@ -18,8 +18,9 @@ from notices.packets.cover import NON_PUBLIC_PART, PUBLIC_PART
 from notices.source.model import format_date
 
 INVITATION, MINUTES = "einladung", "niederschrift"
-# The Einladung's headings, as the Tagesordnung of a council names its two parts.
-PART_TITLES = {True: "Öffentlicher Teil", False: "Nichtöffentlicher Teil"}
+# The Einladung's headings for the two parts of the Tagesordnung; "nicht öffentlich" is
+# spelled as on the papers (the reference notice's "☐ nicht öffentlich") everywhere.
+PART_TITLES = {True: "Öffentlicher Teil", False: "Nicht öffentlicher Teil"}
 
 
 def _item(entry, result=None, text=None) -> dict:
@@ -72,6 +73,11 @@ class MeetingDocuments:
     def write(self) -> None:
         self._document(INVITATION, f"{self.writer.stem}_einladung",
                        lambda render: invitation_context(self.agenda, self.city))
+        # The public edition, for the web (OParl's Meeting.invitation): the public part
+        # only. A PDF alone: it is published, not edited.
+        self._document(INVITATION, f"{self.writer.stem}_einladung_oeffentlich",
+                       lambda render: invitation_context(self.agenda, self.city,
+                                                         public_only=True), formats=("pdf",))
         if self.agenda.meeting.minutes is None:
             return
         self._document(MINUTES, f"{self.writer.stem}_niederschrift",
@@ -91,10 +97,14 @@ class MeetingDocuments:
                           templates=self.run.templates.digest_for(template, fmt),
                           settings=self.run.settings.source_hash, sources=sources)
 
-    def _document(self, template: str, stem: str, make_context) -> None:
+    def _document(self, template: str, stem: str, make_context,
+                  formats: tuple[str, ...] = ("docx", "pdf")) -> None:
         from notices.errors import NoticesError
 
-        keys = {fmt: self._key(template, fmt, stem) for fmt in self.run.options.formats}
+        keys = {fmt: self._key(template, fmt, stem) for fmt in self.run.options.formats
+                if fmt in formats}
+        if not keys:
+            return
         wanted = self.writer.wanted(stem, keys)
         if not wanted:
             return

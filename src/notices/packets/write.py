@@ -47,9 +47,15 @@ def _render_pdf(_state, job: _PdfJob) -> tuple[bytes, list[int]] | list[Problem]
 
 
 class SessionWriter:
-    """The documents of one session, written by one :class:`~notices.build.run.BuildRun`."""
+    """The documents of one session, written by one :class:`~notices.build.run.BuildRun`.
 
-    def __init__(self, run, session, agenda, results, report):
+    With ``assess``, nothing is rendered, written or removed: :meth:`write` only fills
+    :attr:`assessed` with every document it would write and that document's key, so
+    that an export asks the same code which of the session's documents are current.
+    """
+
+    def __init__(self, run, session, agenda, results, report, *, assess: bool = False):
+        self.assessed: dict[str, str] | None = {} if assess else None
         self.run = run
         self.folder = run.folder
         self.session = session
@@ -109,7 +115,7 @@ class SessionWriter:
         """
         for fmt in ("docx", "pdf"):
             relative = f"{stem}.{fmt}"
-            if relative not in self.folder.state.outputs:
+            if self.assessed is not None or relative not in self.folder.state.outputs:
                 continue
             problem = self.folder.remove(relative, why=why)
             self.report.problems.append(problem)
@@ -138,6 +144,9 @@ class SessionWriter:
 
     def wanted(self, stem: str, keys: dict[str, str]) -> list[str]:
         """The formats of ``stem`` to render; the others are reported as current or kept."""
+        if self.assessed is not None:
+            self.assessed.update({f"{stem}.{fmt}": key for fmt, key in keys.items()})
+            return []
         wanted = []
         for fmt, key in keys.items():
             relative = f"{stem}.{fmt}"

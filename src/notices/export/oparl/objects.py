@@ -15,9 +15,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from notices.export.model import (
-    ExportAgendaItem, ExportBody, ExportConsultation, ExportFile, ExportLocation,
-    ExportMeeting, ExportOrganization, ExportPaper, ascii_file_name)
-from notices.export.oparl.tree import VENDOR_PREFIX, Tree, compact, oparl_type, timestamp, with_embedded_modified
+    ExportAgendaItem,
+    ExportBody,
+    ExportConsultation,
+    ExportFile,
+    ExportLocation,
+    ExportMeeting,
+    ExportOrganization,
+    ExportPaper,
+    ascii_file_name,
+)
+from notices.export.oparl.tree import (
+    VENDOR_PREFIX,
+    Tree,
+    compact,
+    oparl_type,
+    timestamp,
+    with_embedded_modified,
+)
+
 
 class ObjectMapper:
     """Maps the neutral model to OParl objects, applying the publication rules."""
@@ -33,7 +49,8 @@ class ObjectMapper:
         self.withheld["meeting"] = len(body.meetings) - len(self.meetings)
         self.committees = {o.key: o for o in body.committees}
         self.offices = {o.key: o for o in body.offices}
-        # file key -> ExportFile, and who embeds it (for the File.paper / File.meeting back references)
+        # file key -> ExportFile, and who embeds it (File.paper and File.meeting back
+        # references)
         self.files: dict[str, ExportFile] = {}
         self.file_papers: dict[str, set[str]] = defaultdict(set)
         self.file_meetings: dict[str, set[str]] = defaultdict(set)
@@ -64,8 +81,11 @@ class ObjectMapper:
         An item on a withheld paper usually carries the paper's subject as its
         name, so it is reduced to a stub even if the caller marked it public.
         """
-        return (item.public and meeting.key in self.meetings
-                and (item.paper is None or item.paper in self.papers))
+        return (
+            item.public
+            and meeting.key in self.meetings
+            and (item.paper is None or item.paper in self.papers)
+        )
 
     # ---- File
     def _file_bytes(self, file: ExportFile) -> tuple[int, str, bytes]:
@@ -78,16 +98,25 @@ class ObjectMapper:
         size, sha512, _ = self._file_bytes(file)
         segment = ascii_file_name(file.file_name)
         return compact(
-            id=self.u(self.rel_file(file.key)), type=oparl_type("File"),
-            name=file.name, fileName=file.file_name, mimeType=file.mime_type,
-            date=file.date.isoformat(), size=size, sha512Checksum=sha512,
-            text=file.text, fileLicense=file.license,
+            id=self.u(self.rel_file(file.key)),
+            type=oparl_type("File"),
+            name=file.name,
+            fileName=file.file_name,
+            mimeType=file.mime_type,
+            date=file.date.isoformat(),
+            size=size,
+            sha512Checksum=sha512,
+            text=file.text,
+            fileLicense=file.license,
             accessUrl=self.u(f"file/{file.key}/{segment}"),
             downloadUrl=self.u(f"download/{file.key}/{segment}"),
-            created=timestamp(file.created), modified=timestamp(file.modified))
+            created=timestamp(file.created),
+            modified=timestamp(file.modified),
+        )
 
-    def embed_file(self, file: ExportFile | None, *, paper: str | None = None,
-                   meeting: str | None = None) -> dict[str, Any] | None:
+    def embed_file(
+        self, file: ExportFile | None, *, paper: str | None = None, meeting: str | None = None
+    ) -> dict[str, Any] | None:
         if not self.file_visible(file):
             return None
         self.files[file.key] = file
@@ -103,10 +132,16 @@ class ObjectMapper:
     # ---- Location
     def location_core(self, location: ExportLocation) -> dict[str, Any]:
         return compact(
-            id=self.u(f"location/{location.key}.json"), type=oparl_type("Location"),
-            description=location.description, streetAddress=location.street_address,
-            room=location.room, postalCode=location.postal_code, locality=location.locality,
-            created=timestamp(location.created), modified=timestamp(location.modified))
+            id=self.u(f"location/{location.key}.json"),
+            type=oparl_type("Location"),
+            description=location.description,
+            streetAddress=location.street_address,
+            room=location.room,
+            postalCode=location.postal_code,
+            locality=location.locality,
+            created=timestamp(location.created),
+            modified=timestamp(location.modified),
+        )
 
     def embed_location(self, location: ExportLocation | None, meeting: str | None = None):
         if location is None:
@@ -119,25 +154,36 @@ class ObjectMapper:
     # ---- Organization
     def organization(self, org: ExportOrganization, committee: bool) -> dict[str, Any]:
         return compact(
-            id=self.u(f"organization/{org.key}.json"), type=oparl_type("Organization"),
-            body=self.u(f"body/{self.body.key}.json"), name=org.name, shortName=org.short_name,
+            id=self.u(f"organization/{org.key}.json"),
+            type=oparl_type("Organization"),
+            body=self.u(f"body/{self.body.key}.json"),
+            name=org.name,
+            shortName=org.short_name,
             organizationType="Gremium" if committee else "Verwaltungsbereich",
             classification=org.classification,
             startDate=org.start_date.isoformat() if org.start_date else None,
             endDate=org.end_date.isoformat() if org.end_date else None,
             website=org.website,
             meeting=self.u(f"organization/{org.key}/meetings/1.json") if committee else None,
-            created=timestamp(org.created), modified=timestamp(org.modified))
+            created=timestamp(org.created),
+            modified=timestamp(org.modified),
+        )
 
     # ---- AgendaItem
-    def agenda_item(self, meeting: ExportMeeting, item: ExportAgendaItem, *,
-                    standalone: bool) -> dict[str, Any]:
+    def agenda_item(
+        self, meeting: ExportMeeting, item: ExportAgendaItem, *, standalone: bool
+    ) -> dict[str, Any]:
         created = timestamp(item.created or meeting.created)
         modified = timestamp(item.modified or meeting.modified)
         obj: dict[str, Any] = {
             "id": self.u(f"meeting/{meeting.key}/agenda-item/{item.key}.json"),
-            "type": oparl_type("AgendaItem"), "number": item.number, "order": item.order,
-            "created": created, "modified": modified}
+            "type": oparl_type("AgendaItem"),
+            "order": item.order,
+            "created": created,
+            "modified": modified,
+        }
+        if item.number:
+            obj["number"] = item.number
         if standalone:  # spec 3.0: embedded objects omit the back reference to their parent
             obj["meeting"] = self.u(f"meeting/{meeting.key}.json")
         if not self.item_visible(meeting, item):
@@ -152,10 +198,11 @@ class ObjectMapper:
             obj["consultation"] = self.u(f"paper/{item.paper}/consultation/{consultation.key}.json")
         return obj
 
-    def consultation_for(self, meeting: ExportMeeting,
-                         item: ExportAgendaItem) -> ExportConsultation | None:
+    def consultation_for(
+        self, meeting: ExportMeeting, item: ExportAgendaItem
+    ) -> ExportConsultation | None:
         paper = self.papers.get(item.paper) if item.paper else None
-        for consultation in (paper.consultations if paper else ()):
+        for consultation in paper.consultations if paper else ():
             if consultation.meeting == meeting.key and consultation.agenda_item == item.key:
                 return consultation
         return None
@@ -163,22 +210,30 @@ class ObjectMapper:
     # ---- Meeting
     def meeting(self, meeting: ExportMeeting) -> dict[str, Any]:
         items = sorted(meeting.agenda_items, key=lambda i: (i.order, i.key))
-        return with_embedded_modified(compact(
-            id=self.u(f"meeting/{meeting.key}.json"), type=oparl_type("Meeting"),
-            name=meeting.name, meetingState=meeting.meeting_state,
-            cancelled=True if meeting.cancelled else None,
-            start=timestamp(meeting.start), end=timestamp(meeting.end) if meeting.end else None,
-            location=self.embed_location(meeting.location, meeting.key),
-            organization=[self.u(f"organization/{meeting.committee}.json")],
-            invitation=self.embed_file(meeting.invitation, meeting=meeting.key),
-            resultsProtocol=self.embed_file(meeting.results_protocol, meeting=meeting.key),
-            auxiliaryFile=self.embed_files(meeting.auxiliary_files, meeting=meeting.key),
-            agendaItem=[self.agenda_item(meeting, i, standalone=False) for i in items],
-            created=timestamp(meeting.created), modified=timestamp(meeting.modified)))
+        return with_embedded_modified(
+            compact(
+                id=self.u(f"meeting/{meeting.key}.json"),
+                type=oparl_type("Meeting"),
+                name=meeting.name,
+                meetingState=meeting.meeting_state,
+                cancelled=True if meeting.cancelled else None,
+                start=timestamp(meeting.start),
+                end=timestamp(meeting.end) if meeting.end else None,
+                location=self.embed_location(meeting.location, meeting.key),
+                organization=[self.u(f"organization/{meeting.committee}.json")],
+                invitation=self.embed_file(meeting.invitation, meeting=meeting.key),
+                resultsProtocol=self.embed_file(meeting.results_protocol, meeting=meeting.key),
+                auxiliaryFile=self.embed_files(meeting.auxiliary_files, meeting=meeting.key),
+                agendaItem=[self.agenda_item(meeting, i, standalone=False) for i in items],
+                created=timestamp(meeting.created),
+                modified=timestamp(meeting.modified),
+            )
+        )
 
     # ---- Consultation
-    def consultation(self, paper: ExportPaper, consultation: ExportConsultation, *,
-                     standalone: bool) -> dict[str, Any]:
+    def consultation(
+        self, paper: ExportPaper, consultation: ExportConsultation, *, standalone: bool
+    ) -> dict[str, Any]:
         meeting = self.meetings.get(consultation.meeting) if consultation.meeting else None
         item = None
         if meeting is not None and consultation.agenda_item is not None:
@@ -190,29 +245,47 @@ class ObjectMapper:
             type=oparl_type("Consultation"),
             paper=self.u(f"paper/{paper.key}.json") if standalone else None,
             meeting=self.u(f"meeting/{meeting.key}.json") if meeting else None,
-            agendaItem=self.u(f"meeting/{meeting.key}/agenda-item/{item.key}.json") if item else None,
+            agendaItem=self.u(f"meeting/{meeting.key}/agenda-item/{item.key}.json")
+            if item
+            else None,
             organization=[self.u(f"organization/{consultation.committee}.json")],
-            authoritative=consultation.authoritative, role=consultation.role,
+            authoritative=consultation.authoritative,
+            role=consultation.role,
             created=timestamp(consultation.created or paper.created),
-            modified=timestamp(consultation.modified or paper.modified))
+            modified=timestamp(consultation.modified or paper.modified),
+        )
 
     # ---- Paper
     def paper(self, paper: ExportPaper) -> dict[str, Any]:
         contact = None
         if paper.contact is not None:
-            contact = compact(name=paper.contact.name, phone=paper.contact.phone,
-                               email=paper.contact.email)
+            contact = compact(
+                name=paper.contact.name, phone=paper.contact.phone, email=paper.contact.email
+            )
         obj = compact(
-            id=self.u(f"paper/{paper.key}.json"), type=oparl_type("Paper"),
+            id=self.u(f"paper/{paper.key}.json"),
+            type=oparl_type("Paper"),
             body=self.u(f"body/{self.body.key}.json"),
-            name=paper.name, reference=paper.reference, date=paper.date.isoformat(),
+            name=paper.name,
+            reference=paper.reference,
+            date=paper.date.isoformat(),
             paperType=paper.paper_type,
             mainFile=self.embed_file(paper.main_file, paper=paper.key),
             auxiliaryFile=self.embed_files(paper.auxiliary_files, paper=paper.key),
             underDirectionOf=[self.u(f"organization/{paper.office}.json")],
-            consultation=[self.consultation(paper, c, standalone=False)
-                          for c in sorted(paper.consultations, key=lambda c: c.key)],
-            created=timestamp(paper.created), modified=timestamp(paper.modified))
-        obj.update(compact(**{f"{VENDOR_PREFIX}:contact": contact,
-                               f"{VENDOR_PREFIX}:signatory": paper.signatory}))
+            consultation=[
+                self.consultation(paper, c, standalone=False)
+                for c in sorted(paper.consultations, key=lambda c: c.key)
+            ],
+            created=timestamp(paper.created),
+            modified=timestamp(paper.modified),
+        )
+        obj.update(
+            compact(
+                **{
+                    f"{VENDOR_PREFIX}:contact": contact,
+                    f"{VENDOR_PREFIX}:signatory": paper.signatory,
+                }
+            )
+        )
         return with_embedded_modified(obj)

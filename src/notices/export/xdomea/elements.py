@@ -17,7 +17,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from notices.export.model import (
-    ExportBody, ExportFile, ExportOrganization, ExportPaper, ascii_file_name)
+    ExportBody,
+    ExportFile,
+    ExportOrganization,
+    ExportPaper,
+    ascii_file_name,
+)
 
 XDOMEA_NS = "urn:xoev-de:xdomea:schema:3.0.0"
 #: Fixed namespace for all uuid5 values of this exporter. Never change it: archives
@@ -35,17 +40,18 @@ CL_AUSSONDERUNGSART = ("urn:xoev-de:xdomea:codeliste:aussonderungsart", "1.0")
 CL_SGOTYP = ("urn:xoev-de:xdomea:codeliste:schriftgutobjekttyp", "1.0")
 CL_DATENTYP = ("urn:xoev-de:xdomea:codeliste:datentyp", "1.1")
 
-DATEIFORMAT_PDFA = "044"      # "pdf - Portable Document Format (Archival)"
+DATEIFORMAT_PDFA = "044"  # "pdf - Portable Document Format (Archival)"
 VERTRAULICHKEIT_OFFEN = "003"  # "Offen: Das Schriftgutobjekt ist nicht eingestuft."
-VERTRAULICHKEIT_NFD = "002"    # "NfD: ... nur für den Dienstgebrauch"
+VERTRAULICHKEIT_NFD = "002"  # "NfD: ... nur für den Dienstgebrauch"
 MEDIUM_ELEKTRONISCH = "001"
 SGOTYP_DOKUMENT = "002"
 DATENTYP_BOOLEAN, DATENTYP_STRING = "003", "038"
 #: Kennung of our AnwendungsspezifischeErweiterung (application-specific fields).
 EXTENSION_KENNUNG = "urn:notices:xdomea:ratsdokument:1"
-NONPUBLIC_REMARK = "Nichtöffentlich: nicht zur Veröffentlichung bestimmt."
-CONTAINER_NONPUBLIC_REMARK = ("Enthält nichtöffentliche Unterlagen "
-                              "(siehe Vertraulichkeitsstufe der Dokumente).")
+NONPUBLIC_REMARK = "Nicht öffentlich: nicht zur Veröffentlichung bestimmt."
+CONTAINER_NONPUBLIC_REMARK = (
+    "Enthält nicht öffentliche Unterlagen (siehe Vertraulichkeitsstufe der Dokumente)."
+)
 NOT_ARCHIVAL_REMARK = "Datei liegt nicht als PDF/A vor und wurde nicht übergeben."
 
 ET.register_namespace("xdomea", XDOMEA_NS)
@@ -66,7 +72,9 @@ def sub(parent: ET.Element, name: str, text: str | None = None, **attrib: str) -
     return element
 
 
-def code_element(parent: ET.Element, name: str, code: str, code_list: tuple[str, str]) -> ET.Element:
+def code_element(
+    parent: ET.Element, name: str, code: str, code_list: tuple[str, str]
+) -> ET.Element:
     element = sub(parent, name, listURI=code_list[0], listVersionID=code_list[1])
     ET.SubElement(element, "code").text = code  # XÖV code children are unqualified
     return element
@@ -89,10 +97,17 @@ class Message:
         return VERTRAULICHKEIT_OFFEN if public else self.nonpublic_code
 
 
-def general_metadata(parent: ET.Element, msg: Message, *, betreff: str,
-                          kennzeichen: str | None = None, federfuehrung: str | None = None,
-                          public: bool, remarks: list[str] = (),
-                          nonpublic_remark: str = NONPUBLIC_REMARK) -> None:
+def general_metadata(
+    parent: ET.Element,
+    msg: Message,
+    *,
+    betreff: str,
+    kennzeichen: str | None = None,
+    federfuehrung: str | None = None,
+    public: bool,
+    remarks: list[str] = (),
+    nonpublic_remark: str = NONPUBLIC_REMARK,
+) -> None:
     meta = sub(parent, "AllgemeineMetadaten")
     sub(meta, "Betreff", betreff)
     if kennzeichen:
@@ -149,9 +164,18 @@ def extension(parent: ET.Element, fields: list[tuple[str, str, str | None]]) -> 
         sub(feld, "Wert", value)
 
 
-def file_document(parent: ET.Element, msg: Message, *, tag: str, doc_id: str,
-                   file: ExportFile, betreff: str, typ: str, public: bool,
-                   nummer: str | None = None) -> None:
+def file_document(
+    parent: ET.Element,
+    msg: Message,
+    *,
+    tag: str,
+    doc_id: str,
+    file: ExportFile,
+    betreff: str,
+    typ: str,
+    public: bool,
+    nummer: str | None = None,
+) -> None:
     """A Dokument (or Anlage) that is just one file: Einladung, Niederschrift, attachment."""
     public = public and file.public
     doc = sub(parent, tag)
@@ -167,16 +191,26 @@ def file_document(parent: ET.Element, msg: Message, *, tag: str, doc_id: str,
         sub(doc, "Nummer", nummer)  # AnlageDokumentType's own element comes last
 
 
-def paper_document(parent: ET.Element, msg: Message, paper: ExportPaper,
-                    offices: dict[str, ExportOrganization]) -> None:
+def paper_document(
+    parent: ET.Element, msg: Message, paper: ExportPaper, offices: dict[str, ExportOrganization]
+) -> None:
     body_key = msg.body.key
     doc = sub(parent, "Dokument")
     sub(sub(doc, "Identifikation"), "ID", record_id("dokument", body_key, "paper", paper.key))
-    archival = paper.main_file is not None and paper.main_file.pdfa is not None \
+    archival = (
+        paper.main_file is not None
+        and paper.main_file.pdfa is not None
         and paper.main_file.mime_type == "application/pdf"
-    general_metadata(doc, msg, betreff=paper.name, kennzeichen=paper.reference,
-                          federfuehrung=offices[paper.office].name, public=paper.public,
-                          remarks=[] if archival else [NOT_ARCHIVAL_REMARK])
+    )
+    general_metadata(
+        doc,
+        msg,
+        betreff=paper.name,
+        kennzeichen=paper.reference,
+        federfuehrung=offices[paper.office].name,
+        public=paper.public,
+        remarks=[] if archival else [NOT_ARCHIVAL_REMARK],
+    )
     sub(doc, "DatumDesSchreibens", paper.date.isoformat())
     if paper.contact is not None:
         sub(doc, "Bearbeiter", paper.contact.name)
@@ -184,17 +218,27 @@ def paper_document(parent: ET.Element, msg: Message, paper: ExportPaper,
     if paper.main_file is not None:
         primary_version(doc, msg, paper.main_file)
     for number, attachment in enumerate(paper.auxiliary_files, start=1):
-        file_document(doc, msg, tag="Anlage",
-                       doc_id=record_id("dokument", body_key, "paper", paper.key, "file", attachment.key),
-                       file=attachment, betreff=attachment.name, typ="Anlage",
-                       public=paper.public, nummer=str(number))
+        file_document(
+            doc,
+            msg,
+            tag="Anlage",
+            doc_id=record_id("dokument", body_key, "paper", paper.key, "file", attachment.key),
+            file=attachment,
+            betreff=attachment.name,
+            typ="Anlage",
+            public=paper.public,
+            nummer=str(number),
+        )
     msg.touch(paper.modified)
-    extension(doc, [
-        ("Oeffentlich", DATENTYP_BOOLEAN, "true" if paper.public else "false"),
-        ("Drucksachennummer", DATENTYP_STRING, paper.paper_number),
-        ("Aktenzeichen", DATENTYP_STRING, paper.file_number),
-        ("Unterzeichnung", DATENTYP_STRING, paper.signatory),
-    ])
+    extension(
+        doc,
+        [
+            ("Oeffentlich", DATENTYP_BOOLEAN, "true" if paper.public else "false"),
+            ("Drucksachennummer", DATENTYP_STRING, paper.paper_number),
+            ("Aktenzeichen", DATENTYP_STRING, paper.file_number),
+            ("Unterzeichnung", DATENTYP_STRING, paper.signatory),
+        ],
+    )
 
 
 def contains_nonpublic(element: ET.Element) -> bool:
@@ -205,14 +249,20 @@ def contains_nonpublic(element: ET.Element) -> bool:
     return code != VERTRAULICHKEIT_OFFEN
 
 
-def container_metadata(container: ET.Element, msg: Message, *, betreff: str,
-                        content: ET.Element) -> None:
+def container_metadata(
+    container: ET.Element, msg: Message, *, betreff: str, content: ET.Element
+) -> None:
     """Insert AllgemeineMetadaten after Identifikation; the level is the strictest inside.
 
     An archive applies access rules per container as well, so an Akte or
     Vorgang holding a non-public document is marked as well.
     """
     holder = ET.Element("holder")
-    general_metadata(holder, msg, betreff=betreff, public=not contains_nonpublic(content),
-                          nonpublic_remark=CONTAINER_NONPUBLIC_REMARK)
+    general_metadata(
+        holder,
+        msg,
+        betreff=betreff,
+        public=not contains_nonpublic(content),
+        nonpublic_remark=CONTAINER_NONPUBLIC_REMARK,
+    )
     container.insert(1, holder[0])
