@@ -177,8 +177,11 @@ def test_word_packet(packets, tmp_path):
     texts = [p.text for p in document.paragraphs]
     assert texts.count("Mitteilung des Bauamtes") == 4
     assert document.core_properties.title.startswith("Sitzungsmappe: Bezirksvertretung Heepen")
-    breaks = [p for p in document.paragraphs if p.paragraph_format.page_break_before]
-    assert len(breaks) == 4
+    # The cover, then each paper as a section of its own, on a new page.
+    from docx.enum.section import WD_SECTION
+
+    assert len(document.sections) == 5
+    assert all(s.start_type == WD_SECTION.NEW_PAGE for s in document.sections[1:])
     with zipfile.ZipFile(path) as archive:
         body = archive.read("word/document.xml").decode()
     for number in range(1, 5):

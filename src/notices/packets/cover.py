@@ -154,17 +154,20 @@ def items_table_xml(items: list[Item], style: str | None) -> str:
     headers = ["TOP", "Betreff", "Art", "Drucksache", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
-        jc = '<w:pPr><w:jc w:val="right"/></w:pPr>' if right else ""
+        jc = '<w:jc w:val="right"/>' if right else ""
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                f"<w:p>{jc}{content}</w:p></w:tc>")
+                f'<w:p><w:pPr><w:pStyle w:val="NoticeTableText"/>{jc}</w:pPr>{content}'
+                "</w:p></w:tc>")
 
     def text(value: str) -> str:
         return f'<w:r><w:t xml:space="preserve">{escape(value)}</w:t></w:r>'
 
     def link(anchor: str, value: str) -> str:
+        # Set as the text around it, as on the PDF cover: an underline would run on
+        # into the spaces where the subject wraps.
         return (f'<w:hyperlink w:anchor="{anchor}" w:history="1"><w:r><w:rPr>'
-                f'<w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">'
-                f"{escape(value)}</w:t></w:r></w:hyperlink>")
+                f'<w:rStyle w:val="Hyperlink"/><w:color w:val="auto"/><w:u w:val="none"/>'
+                f'</w:rPr><w:t xml:space="preserve">{escape(value)}</w:t></w:r></w:hyperlink>')
 
     def page_field(anchor: str, page: int) -> str:
         return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
@@ -202,17 +205,37 @@ def items_table_xml(items: list[Item], style: str | None) -> str:
 
 
 def cover_widths(headers: list[str], items: list[Item]) -> list[int]:
-    """Column widths (twips) of the cover's table, measured like a facts table's."""
-    from notices.render.table_layout import column_widths
+    """Column widths (twips) of the cover's table, measured like a facts table's.
+
+    As on the PDF cover, the subject gets at least 45 % of the width where the other
+    columns still fit beside it; they share the rest by their content. TOP, Drucksache
+    and Seite are never broken.
+    """
+    from notices.render.table_layout import column_widths, minimum_widths
     from notices.source import blocks as c
 
-    def row(values) -> tuple:
-        return tuple(c.TableCell((c.Text(str(value)),)) for value in values)
+    names = ("label", "title", "kind", "reference", "office", "page")
 
-    table = c.Table(row(headers), tuple(
-        row([item.context()[name] for name in ("label", "title", "kind", "reference",
-                                               "office", "page")]) for item in items))
-    # 11 pt text, Word's default cell margins; 9355 twips is the A4 text width. A few
-    # short headers ("TOP", "Seite") must not break even in a wider font than Arial.
-    return column_widths(table, len(headers), 9355, font_size=22, margins=216,
-                         safety_percent=25)
+    def table(columns: list[int]) -> c.Table:
+        def row(values) -> tuple:
+            return tuple(c.TableCell((c.Text(str(values[i])),)) for i in columns)
+
+        return c.Table(row(headers), tuple(
+            row([item.context()[name] for name in names]) for item in items))
+
+    # 10 pt text (Notice Table Text, as the PDF cover), Word's default cell margins;
+    # 9355 twips is the A4 text width; short headers keep a margin for a font wider
+    # than Arial.
+    total, size, margins = 9355, 20, 216
+    widths = column_widths(table(list(range(6))), 6, total, font_size=size, margins=margins,
+                           safety_percent=25, unbroken=frozenset({0, 3, 5}))
+    others, unbroken = [0, 2, 3, 4, 5], frozenset({0, 2, 4})  # TOP, Drucksache, Seite
+    # Their narrowest, with the same quarter to spare for a wider font.
+    floor = sum(least + (least - margins) // 4 for least in minimum_widths(
+        table(others), 5, font_size=size, margins=margins, unbroken=unbroken))
+    subject = min(total * 45 // 100, total - floor)
+    if subject <= widths[1]:
+        return widths
+    rest = column_widths(table(others), 5, total - subject, font_size=size, margins=margins,
+                         safety_percent=25, unbroken=unbroken)
+    return rest[:1] + [subject] + rest[1:]

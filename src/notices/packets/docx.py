@@ -1,9 +1,11 @@
 """The Word packet: the cover sheet, then each paper's .docx as it is in ``output/``.
 
 The papers are composed with docxcompose from the files in ``output/``, so a clerk's
-edits made in Word are in the packet. Each paper starts on a new page with a bookmark
-that the cover's links and PAGEREF fields point at (Word recomputes the page numbers
-when fields are updated; the cached numbers are those of the PDF packet).
+edits made in Word are in the packet. Each paper is a section of its own
+(:mod:`notices.packets.word_sections`) with its own header and footer, its own
+"Seite X von Y" and the packet's "Mappe Seite N von T", and a bookmark that the
+cover's links and PAGEREF fields point at (Word recomputes the page numbers when fields
+are updated; the cached numbers are those of the PDF packet).
 """
 
 from __future__ import annotations
@@ -39,45 +41,25 @@ def render_cover(templates: TemplateSet, context: dict, items: list[Item]) -> tu
 
 
 def render_docx_packet(templates: TemplateSet, context: dict, items: list[Item],
-                       members: list[bytes]) -> bytes:
+                       members: list[bytes], total_pages: int) -> bytes:
     """Compose the cover and the papers' .docx files (``members``: of the items with a paper).
-    """
-    import docx
-    from docxcompose.composer import Composer
 
+    ``total_pages`` is the PDF packet's page count: with each item's ``page`` it gives the
+    page numbers LibreOffice shows where it cannot compute them (see word_fields).
+    """
+    from notices.packets.word_sections import Layout, compose_packet
     from notices.render.runtime import restore_core_namespace
 
     cover, core = render_cover(templates, context, items)
-    master = docx.Document(io.BytesIO(cover))
-    composer = Composer(master)
     papers = [item for item in items if item.notice is not None]
-    for number, (item, data) in enumerate(zip(papers, members, strict=True), start=1):
-        document = docx.Document(io.BytesIO(data))
-        _mark_start(document, item.anchor.replace("-", "_"), 9000 + number)
-        composer.append(document)
-    buffer = io.BytesIO()
-    composer.save(buffer)
+    starts = [item.page for item in papers] + [total_pages + 1]
+    layouts = [Layout(start, max(1, after - start))
+               for start, after in zip(starts, starts[1:])]
+    cover_pages = (papers[0].page - 1) if papers else total_pages
+    data = compose_packet(cover, members, anchors=[i.anchor.replace("-", "_") for i in papers],
+                          layouts=layouts, cover_layout=Layout(1, max(1, cover_pages)))
     restore_core_namespace()
-    return _normalized_docx(buffer.getvalue(), core, context["city"])
-
-
-def _mark_start(document, name: str, bookmark_id: int) -> None:
-    """Start the notice on a new page, with a bookmark the cover's links and fields use."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    first = document.paragraphs[0]
-    first.paragraph_format.page_break_before = True
-    start = OxmlElement("w:bookmarkStart")
-    start.set(qn("w:id"), str(bookmark_id))
-    start.set(qn("w:name"), name)
-    end = OxmlElement("w:bookmarkEnd")
-    end.set(qn("w:id"), str(bookmark_id))
-    paragraph = first._p
-    properties = paragraph.pPr
-    index = 1 if properties is not None else 0
-    paragraph.insert(index, start)
-    paragraph.append(end)
+    return _normalized_docx(data, core, context["city"])
 
 
 def _normalized_docx(data: bytes, core: bytes, company: str | None) -> bytes:

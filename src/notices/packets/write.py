@@ -11,6 +11,7 @@ PDF pages cannot show those edits.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from notices.build.keys import file_sha256, output_key
@@ -246,9 +247,14 @@ class SessionWriter:
                 item.page = page
             outputs = {"pdf": pdf}
             if "docx" in wanted:
+                import pikepdf
+
                 members = [(self.folder.root / f"{i.notice.output_stem}.docx").read_bytes()
                            for i in papers]
-                outputs["docx"] = render_docx_packet(templates, context, items, members)
+                with pikepdf.open(io.BytesIO(pdf)) as document:
+                    total = len(document.pages)
+                outputs["docx"] = render_docx_packet(templates, context, items, members,
+                                                     total)
             return outputs
         except NoticesError as error:
             self.report.failed = True

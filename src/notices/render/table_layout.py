@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
-                  margins: int, safety_percent: int = 0) -> list[int]:
+                  margins: int, safety_percent: int = 0,
+                  unbroken: frozenset[int] = frozenset()) -> list[int]:
     """Column widths (twips) summing to ``total``: CSS 2.1's automatic table layout.
 
     In Word the table has a fixed layout (so Word and LibreOffice show it as written,
@@ -30,8 +31,10 @@ def column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
     much they would still like (maximum - minimum). Only when even the minimums do not fit
     must words break, and then only the longest: columns are cut down to a common limit,
     so that a column of ordinary words keeps them whole beside an IBAN or a long address.
+    ``unbroken`` columns keep every line whole.
     """
     minimum, maximum = _extents(table, columns, font_size=font_size, margins=margins)
+    minimum = _unbroken(minimum, maximum, unbroken)
     # ``safety_percent``: where there is room, the longest words get that much more, in
     # case the reader draws the text in a wider font than Arial (LibreOffice without
     # Liberation Sans takes DejaVu Sans, up to a fifth wider in bold).
@@ -50,6 +53,21 @@ def column_widths(table: c.Table, columns: int, total: int, *, font_size: int,
         widths = cut_down(minimum, total)
     widths[-1] += total - sum(widths)
     return widths
+
+
+def minimum_widths(table: c.Table, columns: int, *, font_size: int, margins: int,
+                   unbroken: frozenset[int] = frozenset()) -> list[int]:
+    """Per column, the narrowest it may be (twips, with margins): its longest word, or
+    for an ``unbroken`` column its longest line."""
+    minimum, maximum = _extents(table, columns, font_size=font_size, margins=margins)
+    return _unbroken(minimum, maximum, unbroken)
+
+
+def _unbroken(minimum: list[int], maximum: list[int], unbroken: frozenset[int]) -> list[int]:
+    # Columns whose lines are looked up rather than read ("Ö 10.1", "4401/2020-2025")
+    # are never broken: their narrowest is their longest line.
+    return [most if column in unbroken else least
+            for column, (least, most) in enumerate(zip(minimum, maximum))]
 
 
 def words_fit(table: c.Table, total: int = 9355, *, font_size: int = 20,
