@@ -27,7 +27,8 @@ VARIANTS = ["pdf/a-2a", "pdf/ua-1"]  # the default, and WeasyPrint's PDF/UA vari
 DOCUMENTS = {
     "notice": ("20*/**/*.pdf", lambda samples: samples.records),
     "session packet": ("sessions/*[ht].pdf", lambda samples: samples.packets),
-    "Einladung": ("sessions/*_einladung.pdf", lambda samples: samples.invitations),
+    # The members' Einladung and its public edition.
+    "Einladung": ("sessions/*_einladung*.pdf", lambda samples: 2 * samples.invitations),
     "Niederschrift": ("sessions/*_niederschrift*.pdf", lambda samples: samples.minutes),
 }
 
@@ -63,7 +64,8 @@ class Samples:
     def outputs(self, pattern: str) -> list[Path]:
         """The PDFs notices made (not the Anlagen it copies beside them as they are)."""
         return sorted(p for p in (self.root / "output").glob(pattern)
-                      if "_anlage-" not in p.name)
+                      if "_anlage-" not in p.name and (
+                          "_einladung" not in p.name or "einladung" in pattern))
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

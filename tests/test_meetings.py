@@ -10,6 +10,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, docx_text, pdf_text, words
+from libreoffice import libreoffice_pdfs, needs_libreoffice
 
 from notices.cli import main
 from notices.scaffold import init_workspace
@@ -323,6 +324,41 @@ def test_every_packet_page_carries_its_running_number(built):
     assert "Zustand der Spielplätze" in pages[starts["4.1"] - 1]
     assert "Seite 1 von" in pages[starts["6"] - 1]
     assert "Umrüstung der Straßenbeleuchtung" in pages[starts["7"] - 1]
+
+
+def page_numbers(page: str) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """A page's own "Seite X von Y" and the packet's "Mappe Seite N von T"."""
+    own = re.search(r"(?<!Mappe )Seite (\d+) von (\d+)", page)
+    running = re.search(r"Mappe Seite (\d+) von (\d+)", page)
+    return (own.groups() if own else None), (running.groups() if running else None)
+
+
+@needs_libreoffice
+@pytest.mark.slow
+def test_both_packets_show_the_same_two_numbers_and_the_cover_names_them(built, tmp_path):
+    """Every page of the PDF packet and of the Word packet (as LibreOffice lays it out,
+    Arial drawn in its metric twin) carries the paper's own "Seite X von Y" and the
+    packet's "Mappe Seite N von T", the same on the same page; each cover's page column
+    names the running number of the page where that paper starts."""
+    pdf_pages = pdf_text(built / f"{STEM}.pdf", layout=True).split("\f")[:-1]
+    (word,) = libreoffice_pdfs([built / f"{STEM}.docx"], tmp_path)
+    word_pages = pdf_text(word, layout=True).split("\f")[:-1]
+    assert len(word_pages) == len(pdf_pages) == 10
+    for number, (pdf_page, word_page) in enumerate(zip(pdf_pages, word_pages), start=1):
+        own, running = page_numbers(pdf_page)
+        assert running == (str(number), "10"), pdf_page[-300:]
+        assert page_numbers(word_page) == (own, running), (number, word_page[-300:])
+    # A row's last word on its first line is its page, if it is one of the packet's
+    # (item 8 has no paper; its subject's first line ends in "Tempo 30").
+    pdf_starts = {item: row[-1] for item, row in cover_rows(pdf_pages[0]).items()
+                  if row[-1].isdigit() and int(row[-1]) <= len(pdf_pages)}
+    word_starts = {item: row[-1] for item, row in cover_rows(word_pages[0]).items()
+                   if row[-1].isdigit() and int(row[-1]) <= len(word_pages)}
+    assert pdf_starts == word_starts
+    assert sorted(pdf_starts) == ["10", "4.1", "4.2", "5.1", "5.2", "6", "7"]
+    for start in pdf_starts.values():
+        assert page_numbers(pdf_pages[int(start) - 1])[0][0] == "1"  # a paper's first page
+    assert "Umrüstung der Straßenbeleuchtung" in word_pages[int(pdf_starts["7"]) - 1]
 
 
 def test_meeting_documents_are_rebuilt_only_when_needed(runner, heepen):

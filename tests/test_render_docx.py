@@ -493,8 +493,15 @@ def test_shipped_word_templates_have_what_the_renderer_needs(name):
                    "Notice File Line", "Notice Signature", "Notice Letterhead"}
     assert needed <= styles, needed - styles
     texts = [p.text for p in document.paragraphs]
-    tag = "{{p facts }}" if name == "mitteilung.docx" else "{{p items }}"
-    assert tag in texts
+    if name == "mitteilung.docx":
+        assert "{{p facts }}" in texts
+    else:  # the cover's Tagesordnung: the city's own table, a row repeated per item
+        (table,) = document.tables
+        cells = [cell.text for row in table.rows for cell in row.cells]
+        assert cells[:6] == ["TOP", "Betreff", "Art", "Drucksache", "Amt", "Seite"]
+        assert any("{%tr for item in items %}" in text for text in cells)
+        assert "{{r item.subject }}" in cells and "{{r item.page }}" in cells
+        assert 'w:val="Tagesordnung"' in table._tbl.xml  # its title, for screen readers
     section = document.sections[0]
     assert (section.page_width.cm, section.page_height.cm) == pytest.approx((21.0, 29.7), abs=0.1)
     footer = section.footer._element.xml

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 
 import docx
@@ -195,17 +196,11 @@ def test_word_packet(packets, tmp_path):
         app = archive.read("docProps/app.xml").decode()
     assert "<Application>notices</Application>" in app and "Pages" not in app
     assert f"<Words>{len(docx_text(path).split())}</Words>" in app
-    import shutil
-    import subprocess
-
     if shutil.which("soffice"):
-        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
-                        str(tmp_path), str(path)], capture_output=True, timeout=180,
-                       env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
-        converted = tmp_path / (path.stem + ".pdf")
-        assert converted.is_file()
-        # The cover's columns are sized to their words: no header breaks inside a word,
-        # even in LibreOffice's fallback font on a machine without Arial.
+        from libreoffice import libreoffice_pdfs
+
+        (converted,) = libreoffice_pdfs([path], tmp_path)
+        # The cover's columns are sized to their words: no header breaks inside a word.
         header = pdf_text(converted, layout=True).split("\f")[0]
         assert "TOP" in header.split() and "Seite" in header.split(), header
         assert "Drucksache" in header.split(), header

@@ -30,8 +30,9 @@ edits belong in Word, not here. What it sets up, and why:
   the file number, paper number and shortened subject (``notice.short_subject``);
   "Seite X von Y" from PAGE and NUMPAGES fields in the footers.
 
-It also makes ``templates/sitzungsmappe.docx``, the cover sheet of a session packet, on
-the same base. The output is byte-reproducible (fixed zip timestamps and dates), so a
+It also makes the meeting's templates on the same base (``make_meeting_templates.py``:
+the packet's cover sheet ``sitzungsmappe.docx``, ``einladung.docx``,
+``niederschrift.docx``). The output is byte-reproducible (fixed zip timestamps and dates), so a
 regenerated template that did not change does not make every build re-render.
 
 Run: ``python tools/make_docx_template.py [TEMPLATES_FOLDER]``
@@ -380,15 +381,34 @@ def base_document():
         tabs.clear_all()  # python-docx's stops are for US Letter
         tabs.add_tab_stop(TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER)
         tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    header = section.header.paragraphs[0]
-    header.style = styles["Header"]
-    header.add_run("{% if not notice.public %}")
-    header.add_run("nicht öffentlich", style="Strong")
-    header.add_run("{% endif %}")
-    add_watermark(header)
+    confidential_style(document)
+    confidential_header(document, "not notice.public")
+    add_watermark(section.header.paragraphs[0])
     add_page_numbers(section.footer.paragraphs[0], styles)
 
     return document
+
+
+def confidential_style(document):
+    """Notice Confidential: "nicht öffentlich" as a stamp in the page header, bold, 12 pt,
+    framed (a character border, so that the empty line of a public document shows
+    nothing), at the header's foot right above the text, where the PDF has it too."""
+    confidential = paragraph_style(document, "Notice Confidential", base="Header", size=12,
+                                   bold=True, after=0)
+    confidential.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    confidential.element.get_or_add_rPr().append(parse_xml(
+        f'<w:bdr xmlns:w="{W_NS}" w:val="single" w:sz="8" w:space="1" w:color="000000"/>'))
+    return confidential
+
+
+def confidential_header(document, condition: str) -> None:
+    """One header on every page: "nicht öffentlich" when the Jinja ``condition`` holds."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = False
+    header = section.header.paragraphs[0]
+    header._p.clear()
+    header.style = document.styles["Notice Confidential"]
+    header.add_run(f"{{% if {condition} %}}nicht öffentlich{{% endif %}}")
 
 
 def add_page_numbers(footer, styles) -> None:
@@ -425,13 +445,6 @@ def paper_styles(document) -> None:
         later[0].addprevious(border)
     else:
         ppr.append(border)
-    # A stamp: a frame around the words (a character border, so that the empty line of a
-    # public paper shows nothing).
-    confidential = paragraph_style(document, "Notice Confidential", base="Header", size=12,
-                                   bold=True, after=0)
-    confidential.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    confidential.element.get_or_add_rPr().append(parse_xml(
-        f'<w:bdr xmlns:w="{W_NS}" w:val="single" w:sz="8" w:space="1" w:color="000000"/>'))
     paragraph_style(document, "Notice Attachments Heading", bold=True, before=18, after=4,
                     keep_with_next=True)
     # Space before: an answer may end in a table, which has none after it.
@@ -655,132 +668,6 @@ def build_beantwortung(output: Path) -> None:
            "Template of a Beantwortung einer Anfrage for notices (docxtpl tags).")
 
 
-def build_cover(output: Path) -> None:
-    """The cover sheet of a session packet (Sitzungsmappe); notices are appended to it."""
-    document = base_document()
-    header = document.sections[0].header.paragraphs[0]
-    for run in header.runs:  # the packet says "nicht öffentlich" when its part is
-        run.text = run.text.replace("not notice.public", "not public")
-    for run in header.runs[3:]:  # packets have no watermark: drafts never enter them
-        run._r.getparent().remove(run._r)
-    for element in header._p.findall(qn("w:r"))[3:]:
-        header._p.remove(element)
-    document.add_paragraph("{%p if city %}")
-    document.add_paragraph("{{ city }}", style="Notice Letterhead")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Sitzungsmappe", style="Title")
-    document.add_paragraph("{{ session.committee }}", style="Notice Subject")
-    document.add_paragraph("Sitzung am {{ session.date|de_date }}", style="Notice Session")
-    document.add_paragraph("{{ part }}", style="Notice Subject")
-    document.add_paragraph("{{p items }}")
-    finish(document, output, "Sitzungsmappe",
-           "Cover sheet of a session packet for notices (docxtpl tags). {{p items }} becomes "
-           "the table of notices: agenda item, subject, kind, file number, office, page.")
-
-
-def meeting_document(header: str | None):
-    """The base of the meeting's documents: a header of their own (no paper behind them)."""
-    document = base_document()
-    section = document.sections[0]
-    for part in (section.header, section.first_page_header):
-        for paragraph in part.paragraphs:
-            for run in list(paragraph._p):
-                if run.tag != qn("w:pPr"):
-                    paragraph._p.remove(run)
-    section.different_first_page_header_footer = False
-    if header:
-        section.header.paragraphs[0].add_run(header, style="Strong")
-    return document
-
-
-def build_invitation(output: Path) -> None:
-    """The Einladung with its Tagesordnung: both parts, an item per line."""
-    document = meeting_document(None)
-    document.add_paragraph("{%p if city %}")
-    document.add_paragraph("{{ city }}", style="Notice Letterhead")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Einladung", style="Title")
-    document.add_paragraph("{{ meeting.committee }}", style="Notice Subject")
-    document.add_paragraph("{%p if meeting.number %}")
-    document.add_paragraph("Sitzung {{ meeting.number }}", style="Notice Session")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Sitzung am {{ meeting.date|de_date }} um {{ meeting.start }} Uhr",
-                           style="Notice Session")
-    document.add_paragraph("Ort: {{ meeting.place }}", style="Notice Session")
-    document.add_paragraph("{%p if meeting.invitation_date %}")
-    document.add_paragraph("Zu dieser Sitzung lade ich Sie ein{% if not public_only %}; die "
-                           "Vorlagen sind beigefügt{% endif %}.")
-    document.add_paragraph("{{ city or '' }}{% if city %}, {% endif %}"
-                           "{{ meeting.invitation_date|de_date }}")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Tagesordnung", style="Heading 2")
-    document.add_paragraph("{%p for part in parts %}")
-    document.add_paragraph("{{ part.title }}", style="Heading 3")
-    document.add_paragraph("{%p for item in part.entries %}")
-    line = document.add_paragraph(style="Notice Agenda Item")
-    line.add_run("{{ item.label }}\t{{ item.title }}{% if item.reference %}\t"
-                 "{{ item.reference }}{% endif %}")
-    document.add_paragraph("{%p if item.note %}")
-    document.add_paragraph("{{ item.note }}", style="Notice Agenda Note")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("{%p endfor %}")
-    document.add_paragraph("{%p endfor %}")
-    document.add_paragraph("{%p if meeting.chair %}")
-    document.add_paragraph("{{ meeting.chair }}", style="Notice Signature")
-    document.add_paragraph("{%p endif %}")
-    finish(document, output, "Einladung",
-           "Template of the Einladung with its Tagesordnung for notices (docxtpl tags).")
-
-
-def build_minutes(output: Path) -> None:
-    """The Niederschrift of one part: header, attendance, each item with its result."""
-    document = meeting_document("{% if not public %}nicht öffentlich{% endif %}")
-    document.add_paragraph("{%p if city %}")
-    document.add_paragraph("{{ city }}", style="Notice Letterhead")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("{%p if not public %}")
-    document.add_paragraph("nicht öffentlich", style="Notice Subject")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Niederschrift", style="Title")
-    document.add_paragraph("über die Sitzung {{ meeting.committee }}, {{ part }}",
-                           style="Notice Subject")
-    for label, value in (("Sitzung", "{{ meeting.number }}"),
-                         ("Datum", "{{ meeting.date|de_date }}"), ("Ort", "{{ meeting.place }}"),
-                         ("Beginn", "{{ meeting.start }} Uhr"), ("Ende", "{{ minutes.end }} Uhr"),
-                         ("Vorsitz", "{{ meeting.chair }}")):
-        optional = label in ("Sitzung", "Vorsitz")
-        if optional:
-            field = "number" if label == "Sitzung" else "chair"
-            document.add_paragraph(f"{{%p if meeting.{field} %}}")
-        document.add_paragraph(f"{label}:\t{value}", style="Notice Head Line")
-        if optional:
-            document.add_paragraph("{%p endif %}")
-    for title, name in (("Anwesend", "present"), ("Entschuldigt", "excused")):
-        document.add_paragraph(f"{{%p if minutes.{name}.groups %}}")
-        document.add_paragraph(title, style="Heading 2")
-        document.add_paragraph(f"{{%p for group, names in minutes.{name}.groups %}}")
-        document.add_paragraph("{% if group %}{{ group }}: {% endif %}{{ names|join(', ') }}")
-        document.add_paragraph("{%p endfor %}")
-        document.add_paragraph("{%p endif %}")
-    document.add_paragraph("{%p if minutes.administration %}")
-    document.add_paragraph("Von der Verwaltung", style="Heading 2")
-    document.add_paragraph("{{ minutes.administration|join(', ') }}")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("Verlauf und Ergebnisse", style="Heading 2")
-    document.add_paragraph("{%p for item in items %}")
-    document.add_paragraph("{{ item.label }} {{ item.title }}{% if item.reference %} "
-                           "({{ item.reference }}){% endif %}", style="Heading 3")
-    document.add_paragraph("{%p if item.result %}")
-    document.add_paragraph("{{ item.result }}", style="Notice Subject")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("{%p if item.text %}")
-    document.add_paragraph("{{p item.text }}", style="Body Text")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph("{%p endfor %}")
-    finish(document, output, "Niederschrift",
-           "Template of the Niederschrift (minutes) for notices (docxtpl tags).")
-
-
 def agenda_styles(document) -> None:
     """Tagesordnung lines: the number at the margin, the title beside it, the paper right."""
     item = paragraph_style(document, "Notice Agenda Item", after=4)
@@ -800,6 +687,8 @@ if __name__ == "__main__":
     build(folder / "mitteilung.docx")
     build_beschlussvorlage(folder / "beschlussvorlage.docx")
     build_beantwortung(folder / "beantwortung.docx")
+    from make_meeting_templates import build_cover, build_invitation, build_minutes
+
     build_cover(folder / "sitzungsmappe.docx")
     build_invitation(folder / "einladung.docx")
     build_minutes(folder / "niederschrift.docx")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from notices.template_set import PACKET_TEMPLATE, TemplateSet
 from notices.errors import NoticesError, Problem, Severity
@@ -147,95 +146,3 @@ def _check_meeting_templates(templates: TemplateSet, formats, *, city, variant, 
             except NoticesError as error:
                 problems.extend(p for p in error.problems if p not in problems)
     return problems
-
-
-def items_table_xml(items: list[Item], style: str | None) -> str:
-    """The cover's table of notices as WordprocessingML: subject links and PAGEREF fields."""
-    headers = ["TOP", "Betreff", "Art", "Drucksache", "Amt", "Seite"]
-
-    def cell(width: int, content: str, right: bool = False) -> str:
-        jc = '<w:jc w:val="right"/>' if right else ""
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                f'<w:p><w:pPr><w:pStyle w:val="NoticeTableText"/>{jc}</w:pPr>{content}'
-                "</w:p></w:tc>")
-
-    def text(value: str) -> str:
-        return f'<w:r><w:t xml:space="preserve">{escape(value)}</w:t></w:r>'
-
-    def link(anchor: str, value: str) -> str:
-        # Set as the text around it, as on the PDF cover: an underline would run on
-        # into the spaces where the subject wraps.
-        return (f'<w:hyperlink w:anchor="{anchor}" w:history="1"><w:r><w:rPr>'
-                f'<w:rStyle w:val="Hyperlink"/><w:color w:val="auto"/><w:u w:val="none"/>'
-                f'</w:rPr><w:t xml:space="preserve">{escape(value)}</w:t></w:r></w:hyperlink>')
-
-    def page_field(anchor: str, page: int) -> str:
-        return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                f'<w:r><w:instrText xml:space="preserve"> PAGEREF {anchor} \\h </w:instrText>'
-                '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-                f"<w:r><w:t>{page}</w:t></w:r>"
-                '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
-
-    widths = cover_widths(headers, items)
-    rows = ["<w:tr><w:trPr><w:tblHeader/></w:trPr>"
-            + "".join(cell(w, text(h), right=(h == "Seite"))
-                      for w, h in zip(widths, headers, strict=True))
-            + "</w:tr>"]
-    for item in items:
-        context = item.context()
-        values = [context["label"], context["title"], context["kind"], context["reference"],
-                  context["office"]]
-        if item.notice is None:
-            cells = [cell(w, text(v)) for w, v in zip(widths[:5], values, strict=True)]
-            cells.append(cell(widths[5], "", right=True))
-        else:
-            anchor = item.anchor.replace("-", "_")
-            # One link per row, on the subject, as in the PDF cover: "5.1" says nothing
-            # about where a link leads when a screen reader lists the links.
-            cells = [cell(widths[0], text(values[0])), cell(widths[1], link(anchor, values[1]))]
-            cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
-            cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
-        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
-    table_style = f'<w:tblStyle w:val="{style}"/>' if style else ""
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    return (f'<w:tbl><w:tblPr>{table_style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
-            '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" '
-            'w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
-            f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>")
-
-
-def cover_widths(headers: list[str], items: list[Item]) -> list[int]:
-    """Column widths (twips) of the cover's table, measured like a facts table's.
-
-    As on the PDF cover, the subject gets at least 45 % of the width where the other
-    columns still fit beside it; they share the rest by their content. TOP, Drucksache
-    and Seite are never broken.
-    """
-    from notices.render.table_layout import column_widths, minimum_widths
-    from notices.source import blocks as c
-
-    names = ("label", "title", "kind", "reference", "office", "page")
-
-    def table(columns: list[int]) -> c.Table:
-        def row(values) -> tuple:
-            return tuple(c.TableCell((c.Text(str(values[i])),)) for i in columns)
-
-        return c.Table(row(headers), tuple(
-            row([item.context()[name] for name in names]) for item in items))
-
-    # 10 pt text (Notice Table Text, as the PDF cover), Word's default cell margins;
-    # 9355 twips is the A4 text width; short headers keep a margin for a font wider
-    # than Arial.
-    total, size, margins = 9355, 20, 216
-    widths = column_widths(table(list(range(6))), 6, total, font_size=size, margins=margins,
-                           safety_percent=25, unbroken=frozenset({0, 3, 5}))
-    others, unbroken = [0, 2, 3, 4, 5], frozenset({0, 2, 4})  # TOP, Drucksache, Seite
-    # Their narrowest, with the same quarter to spare for a wider font.
-    floor = sum(least + (least - margins) // 4 for least in minimum_widths(
-        table(others), 5, font_size=size, margins=margins, unbroken=unbroken))
-    subject = min(total * 45 // 100, total - floor)
-    if subject <= widths[1]:
-        return widths
-    rest = column_widths(table(others), 5, total - subject, font_size=size, margins=margins,
-                         safety_percent=25, unbroken=unbroken)
-    return rest[:1] + [subject] + rest[1:]

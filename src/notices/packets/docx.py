@@ -14,7 +14,7 @@ import io
 import zipfile
 
 from notices.template_set import PACKET_TEMPLATE, TemplateSet
-from notices.packets.cover import Item, items_table_xml
+from notices.packets.cover import Item
 from notices.render.docx.package import APP, CORE, DOCUMENT, reproducible_zip
 from notices.render.docx.properties import app_properties
 from notices.source.model import format_date
@@ -22,7 +22,8 @@ from notices.source.model import format_date
 
 def render_cover(templates: TemplateSet, context: dict, items: list[Item]) -> tuple[bytes, bytes]:
     """The cover sheet as .docx bytes, and the core properties the packet gets."""
-    from notices.render.docx import DocxRenderer, RawXml
+    from notices.packets.word_cover import word_items
+    from notices.render.docx import DocxRenderer
     from notices.render.docx.properties import core_properties
 
     renderer = DocxRenderer(templates.files[f"{PACKET_TEMPLATE}.docx"],
@@ -34,10 +35,28 @@ def render_cover(templates: TemplateSet, context: dict, items: list[Item]) -> tu
     core = core_properties(title=title, subject=title,
                            author=context["city"] or "Sitzungsdienst",
                            keywords=f"{key.committee}, {format_date(key.date)}", date=key.date)
-    table = items_table_xml(items, renderer.table_style)
-    cover = renderer.render_context({**context, "items": RawXml(table)}, writer=writer,
+    cover = renderer.render_context({**context, "items": word_items(items)}, writer=writer,
                                     core=core)
-    return cover, core
+    return _fitted(cover, items), core
+
+
+def _fitted(cover: bytes, items: list[Item]) -> bytes:
+    """The cover with its table's columns measured from their content (word_cover)."""
+    from lxml import etree
+
+    from notices.packets.word_cover import fit_cover_table
+
+    with zipfile.ZipFile(io.BytesIO(cover)) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    fitted = []
+    for name, content in entries:
+        if name == DOCUMENT:
+            root = etree.fromstring(content)
+            fit_cover_table(root, items)
+            content = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                     standalone=True)
+        fitted.append((name, content))
+    return reproducible_zip(fitted)
 
 
 def render_docx_packet(templates: TemplateSet, context: dict, items: list[Item],

@@ -104,6 +104,8 @@ def compose_packet(cover: bytes, notices: list[bytes], *, anchors: list[str],
             headers, footers = _hdr_ftr_sources(notice)
             start = _content_end(body)
             packer.append(notice)
+            headers, footers = (_with_styles(packer, notice, parts)
+                                for parts in (headers, footers))
             sections.append(_Section(start, _content_end(body), sect_pr, headers, footers,
                                      anchor, layout))
     total = max(s.layout.first_page + s.layout.pages - 1 for s in sections)
@@ -147,6 +149,25 @@ def _hdr_ftr_sources(document):
             if variant not in found[kind] and default is not None:
                 found[kind][variant] = default
     return found["header"], found["footer"]
+
+
+def _with_styles(packer, document, parts: dict) -> dict:
+    """The header or footer parts with the styles they use added to the packet.
+
+    A paper's running header uses styles of its own template (Notice Running Header,
+    Notice Confidential) that a city's cover template need not have; docxcompose adds
+    the styles a body uses, this does the same for its headers and footers (and renames
+    them as it renames the body's, where the cover has a different style of that name).
+    """
+    from docx.oxml import parse_xml
+
+    result = {}
+    for variant, (part, xml) in parts.items():
+        element = parse_xml(xml)
+        packer.add_styles(document, element)
+        result[variant] = (part, etree.tostring(element, xml_declaration=True,
+                                                encoding="UTF-8", standalone=True))
+    return result
 
 
 def _bookmark_start(document, name: str) -> None:
