@@ -105,10 +105,11 @@ def _start_local(workers: int) -> Connection:
     # Held until the cluster is closed: its nannies live in this process and read the
     # settings again whenever they restart a worker.
     config = dask.config.set(settings)
+    cluster = None
     try:
         # Worker processes ignore Ctrl-C (the coordinator stops them) and write their
-        # output to the private log; dask_setup() does the same for replacement workers.
-        with _sigint_ignored(), _output_to(worker_log):
+        # output to the private log (dask_setup(), also in replacement workers).
+        with _output_to(worker_log), _sigint_deferred():
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, silence_logs=logging.CRITICAL,
@@ -117,15 +118,20 @@ def _start_local(workers: int) -> Connection:
                 memory_limit="auto",
                 preload=["notices.build.dask_worker"],
                 env={LOCAL_WORKER_LOG: worker_log})
-    except Exception as error:  # noqa: BLE001 - one line for the user
-        config.__exit__(None, None, None)
+        # Results come straight from the workers instead of through the scheduler: each
+        # result crosses a connection once, not twice.
+        client = Client(cluster, set_as_default=False, direct_to_workers=True)
+    except BaseException as error:
         last = _last_line(worker_log) or "nothing"
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=2)
+        config.__exit__(None, None, None)
         shutil.rmtree(local_dir, ignore_errors=True)
+        if not isinstance(error, Exception):
+            raise  # Ctrl-C
         raise ClusterUnavailable(f"could not start a local Dask cluster ({one_line(error)}); "
                                  f"its workers said: {last}") from None
-    # Results come straight from the workers instead of through the scheduler: each
-    # result crosses a connection once, not twice.
-    client = Client(cluster, set_as_default=False, direct_to_workers=True)
     return Connection(client, "the local Dask cluster", cluster, local_dir, worker_log,
                       config)
 
@@ -216,16 +222,28 @@ def quiet_dask_logs() -> None:
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
-    """Processes started inside inherit SIG_IGN for SIGINT (Ctrl-C stops only the parent)."""
+def _sigint_deferred():
+    """A Ctrl-C while the local workers start is kept and raised once they have started.
+
+    Ignoring it instead would be inherited by the workers (which is wanted) but lose the
+    user's Ctrl-C for a second or two; a handler is not inherited across exec, so the
+    workers ignore SIGINT themselves as soon as they run (:func:`dask_setup`).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
     try:
         yield
+    except BaseException:
+        if pressed:  # the workers died of the same Ctrl-C: say "interrupted", not why
+            raise KeyboardInterrupt from None
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

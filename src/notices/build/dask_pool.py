@@ -235,7 +235,9 @@ class DaskPool:
     def terminate(self) -> None:
         """Stop now: cancel what is in flight, drop the connection (and a local cluster)."""
         self._cancel_all()
-        self._shutdown(timeout=2)
+        # Short for a shared cluster, which goes on without us; a local one is given the
+        # time to close, or Dask's exit handler would wait for it again.
+        self._shutdown(timeout=2 if self._connection.cluster is None else CLOSE_TIMEOUT)
 
     def _shutdown(self, timeout: float) -> None:
         if self._closed:

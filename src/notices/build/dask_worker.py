@@ -32,6 +32,8 @@ from distributed import WorkerPlugin, get_worker
 
 from notices.build.dask_cluster import LOCAL_WORKER_LOG, one_line
 
+CLOSING = "the Dask worker was closed while rendering it"
+
 INIT_ERROR_PREFIX = "the renderer could not start: "  # WorkerPool's wording
 # Imported in the Dask worker before the renderer is forked, so that a renderer replaced
 # after a crash, an overrun or WORKER_MAX_RECORDS records does not import them again.
@@ -45,6 +47,7 @@ class _Renderer:
         self.plugin = plugin
         self.pool = None
         self.relayed = 0  # how many of the pool's ready reports went back already
+        self.closed = False
 
     def run(self, task) -> tuple[str, Any, list]:
         from notices.build.workers import TaskFailure, WorkerPool
@@ -59,13 +62,19 @@ class _Renderer:
                 _prepare_worker()
             except Exception as error:  # noqa: BLE001 - a worker without WeasyPrint, say
                 return "init-error", INIT_ERROR_PREFIX + one_line(error), []
+            if self.closed:
+                return "failed", CLOSING, []
             self.pool = WorkerPool(1, plugin.function, initializer=plugin.initializer,
                                    initargs=plugin.initargs, timeout=plugin.timeout,
                                    memory_mb=plugin.memory_mb, max_tasks=plugin.max_tasks)
             self.relayed = 0
-        (_, outcome), = list(self.pool.map_unordered([task]))
-        reports = self.pool.ready_reports[self.relayed:]
-        self.relayed = len(self.pool.ready_reports)
+        pool = self.pool
+        finished = list(pool.map_unordered([task]))
+        if not finished:  # close() stopped the renderer from the worker's event loop
+            return "failed", CLOSING, []
+        (_, outcome), = finished
+        reports = pool.ready_reports[self.relayed:]
+        self.relayed = len(pool.ready_reports)
         if isinstance(outcome, TaskFailure):
             if outcome.reason.startswith(INIT_ERROR_PREFIX):
                 self.pool = None  # it stopped itself; the next task tries afresh
@@ -74,9 +83,10 @@ class _Renderer:
         return "ok", outcome, reports
 
     def close(self) -> None:
+        """Stop the renderer now, also while a task waits for it (the worker is closing)."""
+        self.closed = True
         if self.pool is not None:
             self.pool.terminate()
-            self.pool = None
 
 
 def _prepare_worker() -> None:

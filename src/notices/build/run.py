@@ -256,7 +256,7 @@ class BuildRun:
         setup = RenderSetup(self.templates, self.settings, self.variant, self.options.formats,
                             None if self.options.dask else self.workspace.root)
         limits = self.settings.limits
-        jobs = self.options.jobs or os.cpu_count() or 1
+        jobs = max(1, min(self.options.jobs or os.cpu_count() or 1, count))
         if self.options.dask:
             from notices.build.dask_pool import DaskPool
 
@@ -269,7 +269,7 @@ class BuildRun:
         import notices.render.docx  # noqa: F401
         import notices.render.pdf  # noqa: F401
 
-        return WorkerPool(max(1, min(jobs, count)), run_task, initializer=start_worker,
+        return WorkerPool(jobs, run_task, initializer=start_worker,
                           initargs=(setup,), timeout=limits.render_timeout_seconds,
                           memory_mb=limits.render_memory_mb, max_tasks=WORKER_MAX_RECORDS)
 

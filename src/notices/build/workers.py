@@ -155,6 +155,9 @@ class WorkerPool:
         # replaced after max_tasks records, so memory stays flat over thousands.
         self._max_tasks = max_tasks
         self.ready_reports: list[Any] = []  # what each worker's set-up reported
+        # Set by terminate(), which may come from another thread (a Dask worker closing
+        # its renderer): map_unordered then ends instead of replacing the workers.
+        self._terminated = False
         self._workers = [_Worker(self._context, *self._args) for _ in range(max(1, jobs))]
 
     def _retire(self, worker: _Worker) -> None:
@@ -168,6 +171,8 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
+        if self._terminated:
+            return worker
         fresh = _Worker(self._context, *self._args)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
@@ -176,6 +181,8 @@ class WorkerPool:
         """Yield ``(task, result or TaskFailure)`` as tasks finish."""
         pending = deque(tasks)
         while pending or any(w.task is not None for w in self._workers):
+            if self._terminated:
+                return
             for worker in list(self._workers):
                 if (self._max_tasks and worker.ready and worker.task is None
                         and worker.done >= self._max_tasks and pending):
@@ -186,7 +193,12 @@ class WorkerPool:
                     worker.started = time.monotonic()
                     worker.connection.send(worker.task)
             by_connection = {w.connection: w for w in self._workers}
-            ready = wait(list(by_connection), timeout=0.2)
+            try:
+                ready = wait(list(by_connection), timeout=0.2)
+            except (OSError, ValueError):  # a connection closed by terminate()
+                if self._terminated:
+                    return
+                raise
             for connection in ready:
                 worker = by_connection[connection]
                 try:
@@ -262,6 +274,7 @@ class WorkerPool:
             worker.kill()
 
     def terminate(self) -> None:
+        self._terminated = True
         for worker in self._workers:
             worker.kill()
 
