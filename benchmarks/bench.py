@@ -92,21 +92,24 @@ def make_workspace(root: Path, count: int, seed: int = 1) -> Path:
     return root
 
 
-def run_child(command: list[str]) -> tuple[float, float]:
+def run_child(command: list[str], *, cpu: bool = False):
+    """Wall seconds and peak RSS (MB) of a command; with ``cpu``, also the CPU seconds of
+    all its processes (user and system), which a busy machine disturbs less than wall."""
     # A fresh interpreter per measurement, so each peak RSS belongs to one run only.
     probe = ("import sys, json, resource, subprocess, time; t=time.perf_counter(); "
              "r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
              "stderr=subprocess.PIPE, text=True); e=time.perf_counter()-t; "
-             "print(json.dumps([r.returncode, e, resource.getrusage("
-             "resource.RUSAGE_CHILDREN).ru_maxrss / 1024, r.stderr[-2000:]]))")
+             "u=resource.getrusage(resource.RUSAGE_CHILDREN); "
+             "print(json.dumps([r.returncode, e, u.ru_maxrss / 1024, u.ru_utime + u.ru_stime, "
+             "r.stderr[-2000:]]))")
     import json
 
     out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True,
                          text=True, check=True).stdout
-    code, elapsed, peak, stderr = json.loads(out)
+    code, elapsed, peak, seconds, stderr = json.loads(out)
     if code != 0:
         raise SystemExit(f"failed ({code}): {' '.join(command)}\n{stderr}")
-    return elapsed, peak
+    return (elapsed, peak, seconds) if cpu else (elapsed, peak)
 
 
 def page_distribution(output: Path) -> str:
@@ -162,20 +165,23 @@ def comparison(args, base: Path) -> dict:
         if args.dask:
             runs += [(fmt, f"notices --dask local ({w})", dask_command(workspace, fmt, w))
                      for w in (int(x) for x in args.dask.split(","))]
-    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    samples: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for _ in range(args.repeat):
         for fmt, name, command in runs:
             if command is None:
                 engine = engine_seconds(workspace)
-                samples.setdefault((fmt, name), []).append((engine["seconds"], 0.0))
+                samples.setdefault((fmt, name), []).append(
+                    (engine["seconds"], 0.0, engine["cpu_seconds"]))
                 continue
             fresh_output(workspace)
-            samples.setdefault((fmt, name), []).append(run_child(command))
+            samples.setdefault((fmt, name), []).append(run_child(command, cpu=True))
     rows = []
     for fmt, name, _ in runs:
-        times = [t for t, _ in samples[(fmt, name)]]
+        times = [t for t, _, _ in samples[(fmt, name)]]
         rows.append({"format": fmt, "run": name, "seconds": statistics.median(times),
-                     "samples": times, "peak_mb": max(p for _, p in samples[(fmt, name)])})
+                     "samples": times,
+                     "cpu_seconds": statistics.median(c for _, _, c in samples[(fmt, name)]),
+                     "peak_mb": max(p for _, p, _ in samples[(fmt, name)])})
     return {"count": args.count, "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "repeat": args.repeat, "load_average": os.getloadavg(), "rows": rows,
             "pages": page_distribution(workspace / "output"), "targets": targets(rows)}
@@ -210,8 +216,8 @@ def print_comparison(result: dict) -> None:
     print(f"{result['count']} notices; machine: {result['cpus']} CPUs; python "
           f"{result['python']}; median of {result['repeat']}; load average at the end "
           f"{result['load_average'][0]:.1f}")
-    print(f"| format | run | seconds | notices/s | ms/notice | peak MB | vs baseline | "
-          f"vs WeasyPrint alone |\n|---|---|--:|--:|--:|--:|--:|--:|")
+    print(f"| format | run | seconds | notices/s | ms/notice | CPU s | peak MB | vs baseline "
+          f"| vs WeasyPrint alone |\n|---|---|--:|--:|--:|--:|--:|--:|--:|")
     seconds = {(r["format"], r["run"]): r["seconds"] for r in result["rows"]}
     for row in result["rows"]:
         baseline = seconds.get((row["format"], "naive baseline"))
@@ -221,7 +227,8 @@ def print_comparison(result: dict) -> None:
         peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] else "-"
         print(f"| {row['format']} | {row['run']} | {row['seconds']:.2f} | "
               f"{result['count'] / row['seconds']:.1f} | "
-              f"{1000 * row['seconds'] / result['count']:.0f} | {peak} | {versus} | {cost} |")
+              f"{1000 * row['seconds'] / result['count']:.0f} | {row['cpu_seconds']:.1f} | "
+              f"{peak} | {versus} | {cost} |")
     print("pages per notice (notices' PDFs):", result["pages"])
     for target in result["targets"]:
         print(f"target {target['target']}: {target['value']:.2f} (goal {target['goal']}): "

@@ -101,6 +101,16 @@ def _start_local(workers: int) -> Connection:
         "distributed.worker.daemon": False,
         # Scheduler, nannies and workers keep their scratch space in the private folder.
         "temporary-directory": local_dir,
+        # Dask's housekeeping, made coarser: with its defaults the scheduler, client and
+        # nannies in this process cost about 5 % of a core while idle (event-loop ticks
+        # every 20 ms, memory checks every 100 ms), and every worker samples its own
+        # stack every 10 ms for a dashboard nobody looks at here (measured:
+        # benchmarks/dask_costs.py). The memory check stays a backstop: the renderer's
+        # own limit is render_memory_mb.
+        "distributed.admin.tick.interval": "1s",
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.worker.profile.enabled": False,
     }
     # Held until the cluster is closed: its nannies live in this process and read the
     # settings again whenever they restart a worker.
