@@ -127,8 +127,13 @@ def test_dask_usage_errors(runner, workspace_dir, args, message):
 
 
 @needs_dask
-def test_no_scheduler_at_the_address_is_one_line(runner, workspace_dir, monkeypatch):
+def test_no_scheduler_or_no_workers_is_one_line(runner, workspace_dir, monkeypatch,
+                                                tmp_path):
+    import dask
+    from distributed import LocalCluster
+
     monkeypatch.setattr("notices.build.dask_pool.CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr("notices.build.dask_pool.NO_WORKERS_TIMEOUT", 1.0)
     started = time.monotonic()
     result = cli(runner, workspace_dir, "build", "--dask", "tcp://127.0.0.1:9")
     assert time.monotonic() - started < 15
@@ -136,6 +141,17 @@ def test_no_scheduler_at_the_address_is_one_line(runner, workspace_dir, monkeypa
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         "notices: cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s"), lines
+
+    with dask.config.set({"temporary-directory": str(tmp_path)}):
+        cluster = LocalCluster(n_workers=0, dashboard_address=None, silence_logs=50)
+    try:
+        result = cli(runner, workspace_dir, "build", "--dask", cluster.scheduler_address)
+    finally:
+        cluster.close()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"notices: the Dask scheduler at {cluster.scheduler_address} has no workers (waited "
+        f"1 s); start some with `dask worker {cluster.scheduler_address}`"]
     assert not (workspace_dir / "output/2023").exists()
 
 
@@ -396,11 +412,12 @@ def remote_cluster(tmp_path):
 
 @needs_dask
 @pytest.mark.slow
-@pytest.mark.parametrize("fault", ["scheduler", "workers"])
+@pytest.mark.parametrize("fault", ["scheduler", "hang", "workers"])
 def test_several_hosts_and_a_cluster_that_disappears(workspace_dir, tmp_path, runner,
                                                      remote_cluster, fault, monkeypatch):
-    """The recipe builds what --jobs builds; then the scheduler is killed (kill -9), or
-    every worker process is, for good: the build stops with one line, exit 1, and the
+    """The recipe builds what --jobs builds; then the scheduler is killed (kill -9), hangs
+    (SIGSTOP: its connections stay open, as when its host drops off the network), or
+    every worker process dies for good: the build stops with one line, exit 1, and the
     state holds exactly what was written."""
     address, scheduler, workers = remote_cluster
     local = tmp_path / "local"
@@ -409,6 +426,20 @@ def test_several_hosts_and_a_cluster_that_disappears(workspace_dir, tmp_path, ru
     assert result.exit_code == 0, result.output
     assert cli(runner, local, "build", "--jobs", "2").exit_code == 0
     assert outputs(workspace_dir) == outputs(local)
+    if fault == "scheduler":  # and workers that lack a package this machine has
+        fake = tmp_path / "site"
+        (fake / "fakepkg-1.0.dist-info").mkdir(parents=True)
+        (fake / "fakepkg-1.0.dist-info" / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: fakepkg\nVersion: 1.0\n")
+        monkeypatch.syspath_prepend(str(fake))
+        monkeypatch.setattr("notices.build.dask_cluster.WORKER_PACKAGES",
+                            ("notices", "weasyprint", "fakepkg"))
+        result = cli(runner, workspace_dir, "build", "--force", "--dask", address)
+        assert result.exit_code == 1
+        assert re.fullmatch(f"notices: the Dask cluster at {re.escape(address)} runs other "
+                            "versions than this machine \\(fakepkg 1.0 here, None on "
+                            "tcp://[0-9.:]+\\); install the same notices\\[dask\\] everywhere",
+                            result.stderr.strip()), result.stderr
 
     add_records(workspace_dir, 40)
     if fault == "scheduler":
@@ -437,13 +468,20 @@ def test_several_hosts_and_a_cluster_that_disappears(workspace_dir, tmp_path, ru
         def on_record(record):
             seen.append(record)
             if len(seen) == 3:
-                os.killpg(workers.pid, signal.SIGKILL)  # nannies, workers and renderers
+                if fault == "hang":
+                    os.kill(scheduler.pid, signal.SIGSTOP)
+                else:
+                    os.killpg(workers.pid, signal.SIGKILL)  # nannies, workers, renderers
 
+        started = time.monotonic()
         report = build(open_workspace(workspace_dir), on_record=on_record,
                        options=BuildOptions(dask=address, formats=("pdf",)))
+        assert time.monotonic() - started < 60
         assert report.stopped is not None, report.summary()
         assert report.stopped.format().startswith(
-            f"notices: the Dask cluster at {address} went away (no workers for 2 s)")
+            f"notices: the Dask cluster at {address} went away ("
+            + ("its scheduler stopped answering: no reply within 1 s)" if fault == "hang"
+               else "no workers for 2 s)")), report.stopped
     assert_state_holds_what_was_written(workspace_dir, runner)
     report = build(open_workspace(workspace_dir), options=BuildOptions(formats=("pdf",)))
     assert not report.failed

@@ -27,6 +27,7 @@ import contextlib
 import itertools
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -120,8 +121,12 @@ class DaskPool:
                 # render that raises fails the same way on any worker; a worker that
                 # dies is Dask's business (allowed-failures), not a retry.
                 key = (f"notices-render-{self._token}", next(self._counter))
-                future = client.submit(run_on_worker, self._plugin_name, task, key=key,
-                                       pure=False, retries=0)
+                with warnings.catch_warnings():
+                    # A task carries its record's pictures (up to 20 MB each): Dask's
+                    # advice about large graphs would only garble the terminal.
+                    warnings.filterwarnings("ignore", message="Sending large graph")
+                    future = client.submit(run_on_worker, self._plugin_name, task, key=key,
+                                           pure=False, retries=0)
                 self._futures[future.key] = (future, task)
                 completed.add(future)
 
