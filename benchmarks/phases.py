@@ -2,9 +2,10 @@
 
 The figures behind the README's "Where the time goes". Generates N synthetic notices (as
 ``bench.py`` does), renders them once to warm up, then times each notice's HTML, layout
-(``HTML().render()``) and writing (``write_pdf()``), and, by wrapping WeasyPrint's own
-functions, HTML parsing, the cascade, box building and PDF generation (drawing, tags,
-fonts). Also renders the naive baseline's HTML for the same records, for comparison.
+(``HTML().render()``) and writing (``write_pdf()`` and the accessibility post-process),
+and, by wrapping WeasyPrint's own functions and notices' post-process, HTML parsing, the
+cascade, box building, PDF generation (drawing, tags, fonts) and the post-process. Also
+renders the naive baseline's HTML for the same records, for comparison.
 
     python benchmarks/phases.py            # 60 notices
     python benchmarks/phases.py -n 120
@@ -103,6 +104,12 @@ def _wrap_weasyprint() -> dict[str, float]:
     wrap(weasyprint.css, "get_all_computed_styles", "cascade", document)
     wrap(build, "build_formatting_structure", "box building", document)
     wrap(weasyprint.pdf, "generate_pdf", "drawing, tags, fonts", document)
+    try:  # the accessibility repairs, part of writing (notices.render.accessibility)
+        import notices.render.pdf as render_pdf
+
+        wrap(render_pdf, "make_accessible", "accessibility post-process")
+    except AttributeError:  # a version without them, for comparison
+        pass
     original_init = weasyprint.HTML.__init__
 
     def init(self, *args, **kwargs):

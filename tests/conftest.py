@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from notices.render import runtime
 from notices.scaffold import init_workspace
 from notices.workspace import open_workspace
 
+# pytest's own temporary folders stay where they are, outside the private folder that
+# prepare() makes (and removes at exit), so that a failed test's files can be looked at.
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", tempfile.gettempdir())
 runtime.prepare()  # only the bundled fonts, before any test module imports WeasyPrint
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,3 +146,99 @@ def rewrite_docx(path: Path, part: str, old: bytes, new: bytes, target: Path | N
         for name, data in parts.items():
             archive.writestr(name, data)
     return target
+
+
+# --- accessibility: a notice with every construct the audit of issue 11 looked at ------------
+
+PLAN_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="120">'
+            '<rect width="320" height="120" fill="#cfe3c6"/>'
+            '<text x="20" y="60" font-family="Liberation Sans">Quartiersplatz</text></svg>')
+RICH_FACTS = """\
+  Einleitung mit einem [Link, der so lang ist, dass er auf die nächste Zeile umbricht,
+  weil sein Text sehr lang ist](https://www.bielefeld.de/lang).
+
+  # Ausgangslage
+
+  - eins
+    - eins-eins
+  - zwei
+
+  ![Lageplan des Quartiersplatzes](plan.svg)
+
+  Der Absatz nach dem Bild.
+
+  ### Einzelheiten
+
+  1. erstens
+  2. zweitens
+
+  ## Zählung
+
+  | Straße | Kfz/Tag |
+  |---|--:|
+""" + "".join(f"  | Heeper Straße {i} | {i * 100} |\n" for i in range(80))
+
+
+def rich_record() -> str:
+    """A non-public notice over three pages: headings, lists, a picture, a link, a long table."""
+    return SEED.replace("  public: true", "  public: nicht öffentlich").replace(
+        "  Das Quartiersmanagement für die Bewohner*innen und Nutzer*innen.\n", RICH_FACTS)
+
+
+def pdf_renderer(root: Path, out: Path):
+    """``render(text, variant=..., weasyprint_only=...)``: a record of the workspace at
+    ``root`` rendered to a PDF file in ``out``, with the workspace's templates.
+
+    ``weasyprint_only=True`` writes the laid-out pages as WeasyPrint alone would, without
+    notices' accessibility repairs (render/accessibility.py, render/reading_order.py).
+    """
+    from notices.render.pdf import PdfRenderer
+    from notices.source.records import load_record
+    from notices.template_set import TemplateSet
+
+    (root / "records" / "2023").mkdir(parents=True, exist_ok=True)
+    (root / "records" / "2023" / "plan.svg").write_text(PLAN_SVG, encoding="utf-8")
+
+    def render(text: str, *, variant: str = "pdf/a-2a", weasyprint_only: bool = False,
+               name: str = "2023/x.yaml") -> Path:
+        workspace = open_workspace(root)
+        record = root / "records" / name
+        record.write_text(textwrap.dedent(text), encoding="utf-8")
+        result = load_record(workspace, record, known_kinds={"mitteilung"})
+        assert result.ok, [str(p) for p in result.problems]
+        renderer = PdfRenderer(TemplateSet.read(workspace.templates_dir), "mitteilung",
+                               variant=variant, city=workspace.settings.city)
+        if weasyprint_only:
+            document = renderer.render_document(result.notice)
+            data = document.write_pdf(stylesheets=renderer.stylesheets, **renderer.options)
+        else:
+            data = renderer.render(result.notice)
+        path = out / f"{Path(name).stem}-{variant.replace('/', '')}" \
+                     f"{'-weasyprint' if weasyprint_only else ''}.pdf"
+        path.write_bytes(data)
+        return path
+
+    return render
+
+
+@pytest.fixture
+def render_pdf(workspace_dir, tmp_path):
+    """A record rendered with this test's workspace (whose templates a test may change)."""
+    return pdf_renderer(workspace_dir, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def rich_pdf(tmp_path_factory):
+    """``rich_pdf(variant, weasyprint_only=False)``: the rich record's PDF, rendered once
+    per session and variant from the default templates. Read it; do not change it."""
+    root = tmp_path_factory.mktemp("rich") / "ws"
+    init_workspace(root)
+    render, made = pdf_renderer(root, root.parent), {}
+
+    def get(variant: str = "pdf/a-2a", *, weasyprint_only: bool = False) -> Path:
+        if (variant, weasyprint_only) not in made:
+            made[variant, weasyprint_only] = render(rich_record(), variant=variant,
+                                                    weasyprint_only=weasyprint_only)
+        return made[variant, weasyprint_only]
+
+    return get

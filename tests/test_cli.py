@@ -114,16 +114,20 @@ def test_check_clean(runner, workspace_dir):
     assert "checked 1 record: 0 with errors" in result.stderr
 
 
-def test_template_with_unknown_field_stops_build_before_rendering(runner, workspace_dir):
-    html = workspace_dir / "templates" / "mitteilung.html"
+@pytest.mark.parametrize("name", ["mitteilung.html", "_paper_end.html"])
+def test_template_with_unknown_field_stops_build_before_rendering(runner, workspace_dir, name):
+    """The line is in the template that has the typo, also when another one includes it."""
+    html = workspace_dir / "templates" / name
     source = html.read_text()
+    if "notice.signatory" not in source:
+        source = source.replace("</h1>", "</h1> {{ notice.signatory }}")
     line = source.splitlines().index(
         next(x for x in source.splitlines() if "notice.signatory" in x)) + 1
     html.write_text(source.replace("notice.signatory", "notice.signatroy"))
     for command in ("check", "build"):
         result = run(runner, workspace_dir, command)
         assert result.exit_code == 1
-        assert (f"templates/mitteilung.html:{line}: notice has no field 'signatroy' "
+        assert (f"templates/{name}:{line}: notice has no field 'signatroy' "
                 "(did you mean 'signatory'?)") in result.stderr
     assert not list((workspace_dir / "output").rglob("*.pdf"))
 
@@ -275,17 +279,17 @@ def test_templates_that_lose_the_facts_or_the_file_line_are_refused(runner, work
     for command in (["check"], ["build", "--jobs", "1"]):
         result = run(runner, workspace_dir, *command)
         assert result.exit_code == 1
-        assert ("templates/mitteilung.html: never shows the facts of a notice (expected "
+        assert ("templates/mitteilung.html: never shows the facts of a paper (expected "
                 "{{ facts }} in it; a tag left unclosed can swallow it too)"
                 ) in result.stderr.splitlines()
     assert not (workspace_dir / "output/2023").exists()
     html.write_text(original)
-    # An unclosed tag swallows the letterhead and the file line of the Word file.
+    # The file line's tag deleted from the Word template.
     rewrite_docx(workspace_dir / "templates/mitteilung.docx", "word/document.xml",
-                 b"{{ city }}", b"{{ city")
+                 b"{{ notice.file_number }}, ", b"")
     result = run(runner, workspace_dir, "build", "--jobs", "1")
     assert result.exit_code == 1
-    assert ("templates/mitteilung.docx: never shows the file_number of a notice (expected "
+    assert ("templates/mitteilung.docx: never shows the file_number of a paper (expected "
             "{{ notice.file_number }} in it; a tag left unclosed can swallow it too)"
             ) in result.stderr.splitlines()
 

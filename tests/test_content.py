@@ -86,6 +86,35 @@ def test_other_links_show_text_with_a_warning(href):
     assert issues[0].message.endswith("is not a web or mail address; shown as text only")
 
 
+def _heading_levels(blocks) -> list[tuple[int, str]]:
+    found = []
+    for block in blocks:
+        if isinstance(block, c.Heading):
+            found.append((block.level, block.children[0].text))
+        elif isinstance(block, c.Quote):
+            found += _heading_levels(block.blocks)
+        elif isinstance(block, (c.BulletList, c.OrderedList)):
+            for item in block.items:
+                found += _heading_levels(item.blocks)
+    return found
+
+
+@pytest.mark.parametrize("markdown, levels", [
+    ("### A", [1]),  # a lone sub-heading is the first level below "Sachverhalt:"
+    ("# A\n\n### B\n\n## C", [1, 2, 2]),  # never more than one level deeper
+    ("## A\n\n#### B\n\n###### C", [1, 2, 3]),  # the shallowest level used is 1
+    ("#### A\n\n## B\n\n### C", [1, 1, 2]),  # deeper first: still no skip
+    ("# A\n\n## B\n\n### C\n\n#### D", [1, 2, 3, 3]),  # three levels at most
+    ("### A\n\n> ##### B\n\n- ###### C", [1, 2, 3]),  # in quotes and lists too
+])
+def test_headings_form_an_outline_that_never_skips_a_level(markdown, levels):
+    document, issues = parse(markdown)
+    assert [level for level, _ in _heading_levels(document.blocks)] == levels
+    assert [text for _, text in _heading_levels(document.blocks)] == \
+        ["A", "B", "C", "D"][:len(levels)]
+    assert issues == []
+
+
 def test_image_beside_the_record(tmp_path):
     records = tmp_path / "records"
     (records / "2023").mkdir(parents=True)

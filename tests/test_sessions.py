@@ -8,7 +8,7 @@ import docx
 import pikepdf
 import pytest
 
-from conftest import SEED, pdf_text, record_text
+from conftest import SEED, docx_text, pdf_text, record_text
 from notices.cli import main
 from notices.source.records import load_record
 from notices.packets.sessions import edit_distance, group_sessions, natural_key, slugify
@@ -66,9 +66,9 @@ def test_sessions_listing(runner, session_workspace):
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "date\tcommittee\tpublic\tnon-public",
-        f"20.04.2023\t{SESSION}\t4\t1",
-        "25.04.2023\tStadtentwicklungsausschuss\t1\t0",
+        "date\tcommittee\tpublic\tnon-public\tdrafts",
+        f"20.04.2023\t{SESSION}\t4\t1\t0",
+        "25.04.2023\tStadtentwicklungsausschuss\t1\t0\t0",
     ]
 
 
@@ -133,7 +133,12 @@ def test_public_packet_pdf(packets, session_workspace):
         with document.open_metadata() as meta:
             assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"
         links = [a for a in document.pages[0].get("/Annots", []) if a.get("/Subtype") == "/Link"]
-        assert len(links) >= 4  # every row links to its notice
+        # Every row links to its notice once, on the subject, with the subject as the
+        # link's description (not "notice-1", not "5.1" or "2").
+        assert [str(a.Dest) for a in links] == [f"notice-{n}" for n in range(1, 5)]
+        assert [str(a.Contents) for a in links] == [
+            "INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide",
+            "Dritter Punkt", "Zweiter Punkt", "Ohne Tagesordnungspunkt"]
 
 
 def test_nothing_non_public_reaches_the_public_packet(packets):
@@ -177,9 +182,14 @@ def test_word_packet(packets, tmp_path):
     for number in range(1, 5):
         assert f'w:name="notice_{number}"' in body
         assert f"PAGEREF notice_{number} \\h" in body
-        assert f'w:anchor="notice_{number}"' in body
+        assert body.count(f'w:anchor="notice_{number}"') == 1  # the subject, once per row
     table = document.tables[0]
     assert [table.cell(i, 0).text for i in range(1, 5)] == ["5.1", "5.2", "10", "–"]
+    # The extended properties are the packet's, not the cover's nor python-docx's.
+    with zipfile.ZipFile(path) as archive:
+        app = archive.read("docProps/app.xml").decode()
+    assert "<Application>notices</Application>" in app and "Pages" not in app
+    assert f"<Words>{len(docx_text(path).split())}</Words>" in app
     import shutil
     import subprocess
 
@@ -279,7 +289,7 @@ def test_sessions_listing_reports_broken_records(runner, session_workspace, writ
     result = run(runner, session_workspace, "sessions")
     assert result.exit_code == 1
     assert "records/kaputt.yaml:4: date: '32.03.2023' is not a valid date" in result.stderr
-    assert f"20.04.2023\t{SESSION}\t4\t1" in result.stdout.splitlines()
+    assert f"20.04.2023\t{SESSION}\t4\t1\t0" in result.stdout.splitlines()
 
 
 def test_a_session_without_public_notices_has_no_public_packet(runner, workspace_dir):

@@ -358,9 +358,10 @@ def base_document():
         tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     header = section.header.paragraphs[0]
     header.style = styles["Header"]
-    header.add_run("{% if not notice.session.public %}")
+    header.add_run("{% if not notice.public %}")
     header.add_run("nicht öffentlich", style="Strong")
     header.add_run("{% endif %}")
+    add_watermark(header)
     footer = section.footer.paragraphs[0]
     footer.style = styles["Footer"]
     footer.add_run("Seite ")
@@ -369,6 +370,71 @@ def base_document():
     add_field(footer, "NUMPAGES")
 
     return document
+
+
+# Word's own watermark ("PowerPlusWaterMarkObject", Design > Watermark): a WordArt text
+# behind the page, in the header so that it is on every page. LibreOffice shows it too.
+WATERMARK = (
+    '<w:r><w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" '
+    'adj="10800" path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    '<v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>'
+    '<v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
+    '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/>'
+    '<v:f eqn="mid @5 @6"/><v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/>'
+    '<v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>'
+    '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;'
+    '@12,10800" o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/>'
+    '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+    '<v:shape id="PowerPlusWaterMarkObject" o:spid="_x0000_s2049" type="#_x0000_t136" '
+    'style="position:absolute;margin-left:0;margin-top:0;width:440pt;height:110pt;'
+    'rotation:315;z-index:-251657216;mso-position-horizontal:center;'
+    'mso-position-horizontal-relative:margin;mso-position-vertical:center;'
+    'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="#d4d4d4" '
+    'stroked="f"><v:fill opacity=".6"/><v:textpath style="font-family:&quot;Arial&quot;;'
+    'font-size:1pt;font-weight:bold" string="ENTWURF"/></v:shape></w:pict></w:r>')
+
+
+def add_watermark(paragraph) -> None:
+    """"ENTWURF" across every page of a draft (status: entwurf), only then."""
+    paragraph.add_run("{% if notice.draft %}")
+    paragraph._p.append(parse_xml(WATERMARK.replace(
+        "<w:r>", f'<w:r xmlns:w="{W_NS}" xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office">', 1)))
+    paragraph.add_run("{% endif %}")
+
+
+def paper_head(document) -> None:
+    """What every paper starts with: letterhead, Drucksachen-Nr. (if any), file line."""
+    document.add_paragraph("{%p if city %}")
+    document.add_paragraph("{{ city }}", style="Notice Letterhead")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p if notice.paper_number %}")
+    document.add_paragraph("Drucksachen-Nr. {{ notice.paper_number }}", style="Notice Session")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph(
+        "{{ notice.file_number }}, {{ notice.date|de_date }}, {{ notice.contact.phone }}, "
+        "{{ notice.contact.name }}", style="Notice File Line")
+
+
+def visibility(document) -> None:
+    """The ballot boxes: which part of the session the paper belongs to."""
+    line = document.add_paragraph(style="Notice Session")
+    line.add_run("{% if notice.public %}☒{% else %}☐{% endif %}", style="Ballot Box")
+    line.add_run(" öffentlich ")
+    line.add_run("{% if notice.public %}☐{% else %}☒{% endif %}", style="Ballot Box")
+    line.add_run(" nicht öffentlich")
+
+
+def paper_end(document) -> None:
+    """What every paper ends with: the signature, then the Anlagen."""
+    document.add_paragraph("gez. {{ notice.signatory }}", style="Notice Signature")
+    document.add_paragraph("{%p if notice.attachments %}")
+    document.add_paragraph("Anlagen:", style="Notice Subject")
+    document.add_paragraph("{%p for attachment in notice.attachments %}")
+    document.add_paragraph("{{ attachment.number }} {{ attachment.title }}")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endif %}")
 
 
 def finish(document, output: Path, title: str, comments: str) -> None:
@@ -394,29 +460,82 @@ def finish(document, output: Path, title: str, comments: str) -> None:
 def build(output: Path) -> None:
     """The template of a Mitteilung, in the order of the reference notice."""
     document = base_document()
-    document.add_paragraph("{%p if city %}")
-    document.add_paragraph("{{ city }}", style="Notice Letterhead")
-    document.add_paragraph("{%p endif %}")
-    document.add_paragraph(
-        "{{ notice.file_number }}, {{ notice.date|de_date }}, {{ notice.contact.phone }}, "
-        "{{ notice.contact.name }}", style="Notice File Line")
+    paper_head(document)
     document.add_paragraph("Mitteilung {{ notice.office.genitive }}", style="Title")
     document.add_paragraph("zur Sitzung: {{ notice.session.committee }}",
                            style="Notice Session")
-    visibility = document.add_paragraph(style="Notice Session")
-    visibility.add_run("{% if notice.session.public %}☒{% else %}☐{% endif %}",
-                       style="Ballot Box")
-    visibility.add_run(" öffentlich ")
-    visibility.add_run("{% if notice.session.public %}☐{% else %}☒{% endif %}",
-                       style="Ballot Box")
-    visibility.add_run(" nicht öffentlich")
+    visibility(document)
     document.add_paragraph("am {{ notice.session.date|de_date }}", style="Notice Session")
     document.add_paragraph("Anlass:", style="Heading 2")
     document.add_paragraph("{{ notice.subject }}", style="Notice Subject")
     document.add_paragraph("Sachverhalt:", style="Heading 2")
     document.add_paragraph("{{p facts }}", style="Body Text")
-    document.add_paragraph("gez. {{ notice.signatory }}", style="Notice Signature")
+    paper_end(document)
     finish(document, output, "Mitteilung", "Template of a Mitteilung for notices (docxtpl tags).")
+
+
+def consultations_table(document) -> None:
+    """The Beratungsfolge: one row per consultation, from a docxtpl row loop ({%tr %})."""
+    table = document.add_table(rows=4, cols=4)
+    table.style = document.styles["Notice Table"]
+    table.autofit = False
+    widths = (Cm(7.0), Cm(2.6), Cm(3.4), Cm(1.5))
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    texts = (("Gremium", "Datum", "Beratung", "Ö/N"),
+             ("{%tr for c in notice.consultations %}", "", "", ""),
+             ("{{ c.committee }}", "{{ c.date|de_date }}", "{{ c.role }}",
+              '{{ "Ö" if c.public else "N" }}'),
+             ("{%tr endfor %}", "", "", ""))
+    for row, values in zip(table.rows, texts):
+        for cell, width, value in zip(row.cells, widths, values):
+            cell.width = width
+            cell.paragraphs[0].text = value
+            cell.paragraphs[0].style = document.styles["Notice Table Text"]
+    header = table.rows[0]._tr.get_or_add_trPr()
+    header.append(OxmlElement("w:tblHeader"))
+
+
+def build_beschlussvorlage(output: Path) -> None:
+    """The template of a Beschlussvorlage: Beratungsfolge, Betreff, Beschlussvorschlag, …"""
+    document = base_document()
+    paper_head(document)
+    document.add_paragraph("Beschlussvorlage {{ notice.office.genitive }}", style="Title")
+    visibility(document)
+    document.add_paragraph("Beratungsfolge:", style="Heading 2")
+    consultations_table(document)
+    document.add_paragraph("Betreff:", style="Heading 2")
+    document.add_paragraph("{{ notice.subject }}", style="Notice Subject")
+    for title, name in (("Beschlussvorschlag:", "proposal"), ("Begründung:", "reasons"),
+                        ("Finanzielle Auswirkungen:", "finances")):
+        document.add_paragraph(title, style="Heading 2")
+        document.add_paragraph(f"{{{{p fields.{name} }}}}", style="Body Text")
+    paper_end(document)
+    finish(document, output, "Beschlussvorlage",
+           "Template of a Beschlussvorlage for notices (docxtpl tags).")
+
+
+def build_beantwortung(output: Path) -> None:
+    """The template of a Beantwortung einer Anfrage: numbered questions, each answered."""
+    document = base_document()
+    paper_head(document)
+    document.add_paragraph("Beantwortung einer Anfrage", style="Title")
+    document.add_paragraph("{{ fields.inquiry }}", style="Notice Session")
+    document.add_paragraph("zur Sitzung: {{ notice.session.committee }}",
+                           style="Notice Session")
+    visibility(document)
+    document.add_paragraph("am {{ notice.session.date|de_date }}", style="Notice Session")
+    document.add_paragraph("Betreff:", style="Heading 2")
+    document.add_paragraph("{{ notice.subject }}", style="Notice Subject")
+    document.add_paragraph("Fragen und Antworten:", style="Heading 2")
+    document.add_paragraph("{%p for item in fields.questions %}")
+    document.add_paragraph("{{ loop.index }}. {{ item.question }}", style="Notice Subject")
+    document.add_paragraph("Antwort:", style="Notice Session")
+    document.add_paragraph("{{p item.answer }}", style="Body Text")
+    document.add_paragraph("{%p endfor %}")
+    paper_end(document)
+    finish(document, output, "Beantwortung einer Anfrage",
+           "Template of a Beantwortung einer Anfrage for notices (docxtpl tags).")
 
 
 def build_cover(output: Path) -> None:
@@ -424,7 +543,11 @@ def build_cover(output: Path) -> None:
     document = base_document()
     header = document.sections[0].header.paragraphs[0]
     for run in header.runs:  # the packet says "nicht öffentlich" when its part is
-        run.text = run.text.replace("not notice.session.public", "not public")
+        run.text = run.text.replace("not notice.public", "not public")
+    for run in header.runs[3:]:  # packets have no watermark: drafts never enter them
+        run._r.getparent().remove(run._r)
+    for element in header._p.findall(qn("w:r"))[3:]:
+        header._p.remove(element)
     document.add_paragraph("{%p if city %}")
     document.add_paragraph("{{ city }}", style="Notice Letterhead")
     document.add_paragraph("{%p endif %}")
@@ -441,4 +564,6 @@ def build_cover(output: Path) -> None:
 if __name__ == "__main__":
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES
     build(folder / "mitteilung.docx")
+    build_beschlussvorlage(folder / "beschlussvorlage.docx")
+    build_beantwortung(folder / "beantwortung.docx")
     build_cover(folder / "sitzungsmappe.docx")

@@ -6,4 +6,4 @@ The library API is small: :func:`notices.workspace.open_workspace` finds a works
 is a thin layer over these.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

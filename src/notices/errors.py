@@ -17,7 +17,7 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 
 
 def printable(text: str) -> str:
-    """``text`` on one line: control and direction characters shown as ``\\n``, ``\\x1b``, ``\\u202e``."""
+    """``text`` on one line: controls and direction marks shown as ``\\n``, ``\\u202e``."""
     def escape(match: re.Match) -> str:
         char = match.group(0)
         return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(

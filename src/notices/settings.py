@@ -51,6 +51,31 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Numbering:
+    """Paper numbers (Drucksachen-Nr.): ``pattern = "{seq}/{term}"``, ``term = "2020-2025"``."""
+
+    pattern: str | None = None
+    term: str = ""
+
+    @property
+    def regex(self) -> re.Pattern | None:
+        """What a paper number of this numbering looks like; ``seq`` is a group."""
+        if not self.pattern:
+            return None
+        parts = re.split(r"(\{seq\}|\{term\})", self.pattern)
+        return re.compile("".join(
+            "(?P<seq>[0-9]+)" if part == "{seq}" else re.escape(self.term) if part == "{term}"
+            else re.escape(part) for part in parts))
+
+    @property
+    def example(self) -> str:
+        return self.format(4401) if self.pattern else ""
+
+    def format(self, seq: int) -> str:
+        return self.pattern.replace("{seq}", str(seq)).replace("{term}", self.term)
+
+
+@dataclass(frozen=True)
 class Settings:
     """What ``notices.toml`` says, validated; ``source_hash`` is part of every output key."""
 
@@ -58,6 +83,7 @@ class Settings:
     offices: dict[str, Office]
     limits: Limits = field(default_factory=Limits)
     pdf_variant: str = DEFAULT_PDF_VARIANT
+    numbering: Numbering = field(default_factory=Numbering)
     source_hash: str = ""  # SHA-256 of notices.toml's bytes
     warnings: tuple[Problem, ...] = ()  # cleaned values, shown once per command
 
@@ -196,7 +222,7 @@ class _Reader:
         return line, column
 
     def settings(self, data: dict, source_hash: str) -> Settings:
-        known = {"city", "offices", "limits", "pdf"}
+        known = {"city", "offices", "limits", "pdf", "numbering"}
         for key in sorted(set(data) - known):
             self.bad(key, f"unknown setting (known: {', '.join(sorted(known))})")
         city = data.get("city")
@@ -207,8 +233,28 @@ class _Reader:
             city = self.clean("city", city)
         return Settings(city, self.offices(data.get("offices", {})),
                         self.limits(data.get("limits", {})), self.pdf(data.get("pdf", {})),
-                        source_hash,
+                        self.numbering(data.get("numbering", {})), source_hash,
                         tuple(p for p in self.problems if not p.is_error))
+
+    def numbering(self, raw) -> Numbering:
+        if not isinstance(raw, dict):
+            self.bad("numbering", "expected a table ([numbering] pattern = \"{seq}/{term}\")")
+            return Numbering()
+        for extra in sorted(set(raw) - {"pattern", "term"}):
+            self.bad(f"numbering.{extra}", "unknown setting (known: pattern, term)")
+        pattern, term = raw.get("pattern"), raw.get("term", "")
+        if pattern is None:
+            return Numbering()
+        if not isinstance(pattern, str) or "{seq}" not in pattern or \
+                re.search(r"\{(?!seq\}|term\})", pattern):
+            self.bad("numbering.pattern", f"{pattern!r} must hold {{seq}} (the running number) "
+                     "and may hold {term}, e.g. \"{seq}/{term}\"")
+            return Numbering()
+        if not isinstance(term, str) or ("{term}" in pattern and not term.strip()):
+            self.bad("numbering.term", "missing or not text (e.g. term = \"2020-2025\")")
+            return Numbering()
+        return Numbering(self.clean("numbering.pattern", pattern),
+                         self.clean("numbering.term", term.strip()))
 
     def offices(self, raw_offices) -> dict[str, Office]:
         offices: dict[str, Office] = {}

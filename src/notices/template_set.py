@@ -34,6 +34,7 @@ class TemplateSet:
     files: dict[str, bytes]
     problems: tuple[Problem, ...] = ()
     _digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def read(cls, templates_dir: Path) -> TemplateSet:
@@ -61,11 +62,15 @@ class TemplateSet:
 
     @property
     def kinds(self) -> frozenset[str]:
-        """The kinds of paper there are templates for (``mitteilung``, …)."""
-        return frozenset(name[:-5] for name in self.files
-                         if "/" not in name and name.endswith(".html")
-                         and not name.startswith(("_", "."))
-                         and name[:-5] not in DOCUMENT_TEMPLATES)
+        """The kinds of paper there are templates or a schema for (``mitteilung``, …)."""
+        names = set()
+        for name in self.files:
+            if "/" in name or name.startswith(("_", ".")):
+                continue
+            for suffix in (".schema.yaml", ".html"):
+                if name.endswith(suffix) and name[:-len(suffix)] not in DOCUMENT_TEMPLATES:
+                    names.add(name[:-len(suffix)])
+        return frozenset(names)
 
     @property
     def digest(self) -> str:
@@ -90,7 +95,7 @@ class TemplateSet:
         if stem != name and stem in (self.kinds | set(DOCUMENT_TEMPLATES)):
             return False  # another kind's or document's own files
         if fmt == "docx":
-            return path == f"{name}.docx"
+            return path in (f"{name}.docx", f"{name}.schema.yaml")
         return not path.lower().endswith(".docx")
 
     @staticmethod
@@ -99,6 +104,25 @@ class TemplateSet:
         for path in sorted(files):
             digest.update(f"{path}\0{hashlib.sha256(files[path]).hexdigest()}\n".encode())
         return digest.hexdigest()
+
+    def __reduce__(self):
+        # What is cached (kinds, a compiled environment) is made again on the other side.
+        return (TemplateSet, (self.files, self.problems))
+
+    def declared_kinds(self):
+        """The kinds (``templates/<kind>.schema.yaml``) and the problems of their schemas.
+
+        Read once per set: every record of a build is validated against them.
+        """
+        from notices.source.kinds import load_kinds
+
+        return self.cached("kinds", lambda: load_kinds(self))
+
+    def cached(self, key: str, make):
+        """What ``make()`` returns, made once per set (kinds, a compiled environment)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def text(self, name: str) -> str | None:
         """A template file as text (UTF-8, a byte-order mark allowed), or None if missing."""

@@ -183,9 +183,10 @@ class OutputFolder:
         self.state.forget_output(relative)
         return Problem(shown, f"removed: {why}", severity=Severity.WARNING)
 
-    def record_named_files(self, record: str, kind: str, files: list[str]) -> Problem | None:
+    def record_deps(self, record: str, deps) -> Problem | None:
+        """Remember what a record's outputs were made from (after they were written)."""
         try:
-            self.state.record_deps(record, kind, files)
+            self.state.record_deps(record, deps)
         except sqlite3.Error as error:
             return Problem(record, f"the build state could not be updated: {error}")
         return None

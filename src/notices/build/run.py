@@ -17,14 +17,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from notices.build.attachments import (
+    attachment_outputs, copy_attachments, remove_dropped, stale_attachments)
 from notices.build.keys import output_key, record_sources
 from notices.build.options import BuildOptions, variant_label
 from notices.build.outputs import OutputFolder, Status
+from notices.build.state import RecordDeps
 from notices.build.report import BUILT, FAILED, KEPT, UP_TO_DATE, BuildReport, RecordReport
 from notices.build.task import RenderSetup, RenderTask, TaskResult, run_task, start_worker
 from notices.template_set import TemplateSet
 from notices.errors import ClusterLost, Problem, Severity, TemplateError
 from notices.source.discovery import FoundRecord, discover_records
+from notices.source.paper import duplicate_paper_numbers
 from notices.source.reading import Unreadable, named_file_digest
 from notices.source.records import read_record
 from notices.workspace import Workspace
@@ -111,10 +115,17 @@ class BuildRun:
 
         report = self.report
         report.problems.extend(self.templates.problems)
-        problems = check_templates(self.templates, self.options.formats,
-                                   city=self.settings.city)
-        if problems:
-            raise TemplateError(problems)
+        # The templates' check depends on their bytes, the settings and the version only:
+        # a set that passed once is not filled with probes again on every build.
+        checked = output_key(fmt="check", options=",".join(self.options.formats),
+                             templates=self.templates.digest, settings=self.settings.source_hash,
+                             sources={})
+        if not self.folder.state.was_checked(checked):
+            problems = check_templates(self.templates, self.options.formats,
+                                       city=self.settings.city)
+            if problems:
+                raise TemplateError(problems)
+            self.folder.state.mark_checked(checked)
         discovery = discover_records(self.workspace.root, paths)
         report.problems.extend(discovery.problems)
         stale: list[_Plan] = []
@@ -131,6 +142,10 @@ class BuildRun:
             self.on_start(len(discovery.records), len(stale))
         if stale:
             self._render(stale)
+        if not report.interrupted and not report.stopped:
+            self.check_paper_numbers({found.path for found in discover_records(
+                self.workspace.root).records} if paths else
+                {found.path for found in discovery.records})
         if paths is None and not report.interrupted and not report.stopped:
             present = {found.path for found in discovery.records}
             removed, orphaned, problems = self.folder.handle_removed(
@@ -192,6 +207,9 @@ class BuildRun:
             if record.status != FAILED and record.kept_outputs:
                 record.status = KEPT
             record.outputs = current  # what is there; a built record lists what it wrote
+            copies = stale_attachments(self.workspace.root, self.folder, deps.attachments)
+            if copies and record.status != FAILED:
+                self._copy(record, copies)
             self._finish(record)
             return None
         return _Plan(found, data, sha256, tuple(stale), record)
@@ -326,9 +344,31 @@ class BuildRun:
                 record.kept_outputs.append(relative)
         if record.status != FAILED and not wrote and record.kept_outputs:
             record.status = KEPT  # nothing new written: every output was edited by hand
-        if record.status != FAILED:
-            problem = self.folder.record_named_files(plan.found.path, outcome.kind,
-                                                     list(outcome.named_files))
-            if problem:
-                record.status = FAILED
-                record.problems.append(problem)
+        if record.status == FAILED:
+            return
+        copies = attachment_outputs(plan.found.stem, outcome.attachments)
+        self._copy(record, copies)
+        record.problems += remove_dropped(self.folder, plan.found.path, plan.found.stem, copies)
+        problem = self.folder.record_deps(plan.found.path, RecordDeps(
+            outcome.kind, list(outcome.named_files), copies, outcome.paper_number))
+        if problem:
+            record.status = FAILED
+            record.problems.append(problem)
+
+    def _copy(self, record: RecordReport, copies: dict[str, str]) -> None:
+        written, kept, problems = copy_attachments(self.workspace.root, self.folder,
+                                                   record.path, copies,
+                                                   force=self.options.force)
+        record.outputs += written
+        record.kept_outputs += kept
+        record.problems += problems
+        if any(p.is_error for p in problems):
+            record.status = FAILED
+        elif written and record.status == UP_TO_DATE:
+            record.status = BUILT
+
+    def check_paper_numbers(self, present: set[str]) -> None:
+        """Paper numbers used twice, among the records present (as last built)."""
+        self.report.problems += duplicate_paper_numbers(
+            (record, deps.paper_number) for record, deps in self.folder.state.deps.items()
+            if record in present)

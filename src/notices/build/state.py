@@ -11,11 +11,13 @@ output file::
             size INTEGER, mtime_ns INTEGER,  -- stat of the file as written (fast check)
             options TEXT)            -- e.g. the PDF variant it was built as
 
-and one row per record with its kind and the files it names (its pictures, also those
-that were missing or refused)::
+and one row per record with its kind, the files it names (its pictures and attachments,
+also those that were missing or refused), its attachments' copies and its paper number::
 
     records(record TEXT PRIMARY KEY,
-            deps TEXT)  -- JSON: {"kind": "mitteilung", "files": ["records/2023/plan.png"]}
+            deps TEXT)  -- JSON: {"kind": "mitteilung", "files": ["records/2023/plan.png"],
+                        --   "attachments": {"2023/x_anlage-1.pdf": "records/2023/plan.pdf"},
+                        --   "paper_number": "4401/2020-2025"}
 
 A row is written only after its file has been renamed into place, so after a crash the
 state never claims an output that is not on disk. An unreadable state file is moved
@@ -29,7 +31,7 @@ import logging
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,12 @@ class OutputEntry:
 
 @dataclass(frozen=True)
 class RecordDeps:
+    """What the build knows of a record between runs (the ``records`` table)."""
+
     kind: str
-    files: list[str]
+    files: list[str]  # the files it names, whatever their state
+    attachments: dict[str, str] = field(default_factory=dict)  # output -> the file it copies
+    paper_number: str | None = None
 
 
 class BuildState:
@@ -74,7 +80,10 @@ class BuildState:
         for record, deps in self._db.execute("SELECT record, deps FROM records"):
             try:
                 data = json.loads(deps)
-                self.deps[record] = RecordDeps(str(data["kind"]), list(data["files"]))
+                self.deps[record] = RecordDeps(
+                    str(data["kind"]), list(data["files"]),
+                    {str(k): str(v) for k, v in data.get("attachments", {}).items()},
+                    data.get("paper_number"))
             except (ValueError, KeyError, TypeError):
                 pass  # unreadable row: the record is simply rebuilt
 
@@ -130,6 +139,9 @@ class BuildState:
             db.execute("CREATE TABLE IF NOT EXISTS records (record TEXT PRIMARY KEY, "
                        "deps TEXT)")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if self._recover:
+            # What the build has verified and need not verify again (templates checked).
+            db.execute("CREATE TABLE IF NOT EXISTS checked (key TEXT PRIMARY KEY)")
         # Fail early if corrupt, or if another program left a database of its own here.
         db.execute("SELECT path, record, input_hash, tool_version, template_hash, sha256, "
                    f"size, mtime_ns, {self._options_column} FROM outputs LIMIT 1").fetchall()
@@ -165,11 +177,19 @@ class BuildState:
              entry.template_hash, entry.sha256, entry.size, entry.mtime_ns, entry.options))
         self.outputs[entry.path] = entry
 
-    def record_deps(self, record: str, kind: str, files: list[str]) -> None:
-        deps = RecordDeps(kind, sorted(files))
-        self._write("INSERT OR REPLACE INTO records VALUES (?, ?)",
-                         (record, json.dumps({"kind": deps.kind, "files": deps.files})))
+    def record_deps(self, record: str, deps: RecordDeps) -> None:
+        self._write("INSERT OR REPLACE INTO records VALUES (?, ?)", (record, json.dumps({
+            "kind": deps.kind, "files": sorted(deps.files), "attachments": deps.attachments,
+            "paper_number": deps.paper_number}, sort_keys=True)))
         self.deps[record] = deps
+
+    def was_checked(self, key: str) -> bool:
+        """Whether something identified by ``key`` passed its check in an earlier build."""
+        return self._db.execute("SELECT 1 FROM checked WHERE key = ?", (key,)).fetchone() \
+            is not None
+
+    def mark_checked(self, key: str) -> None:
+        self._write("INSERT OR REPLACE INTO checked VALUES (?)", (key,))
 
     def forget_output(self, path: str) -> None:
         self._write("DELETE FROM outputs WHERE path = ?", (path,))

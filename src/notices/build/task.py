@@ -38,6 +38,10 @@ class TaskResult:
     outputs: dict[str, bytes] = field(default_factory=dict)  # format -> bytes
     named_files: dict[str, str] = field(default_factory=dict)  # path -> digest
     needs: str | None = None  # a named file the task was not given (coordinator adds it)
+    paper_number: str | None = None
+    # The Anlagen to copy beside the outputs: (output suffix, record file), e.g.
+    # ("_anlage-1.pdf", "records/2023/plan.pdf"); the coordinator copies them.
+    attachments: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -64,7 +68,7 @@ class Renderers:
 
     def __init__(self, setup: RenderSetup):
         self.setup = setup
-        self.loader = RecordLoader(setup.settings, setup.templates.kinds)
+        self.loader = RecordLoader(setup.settings, setup.templates.declared_kinds()[0])
         self._renderers: dict[tuple[str, str], object] = {}
         self.ready_report: list[Problem] = []
 
@@ -95,12 +99,16 @@ class Renderers:
         """
         from notices.render.templating import probe_notice
 
-        probe = probe_notice()
-        for kind in sorted(self.setup.templates.kinds):
+        # One kind is enough to start Pango and the fonts; the others' renderers are made
+        # when their first record arrives (a few ms each, far below any limit).
+        kinds, _ = self.setup.templates.declared_kinds()
+        if kinds:
+            name = "mitteilung" if "mitteilung" in kinds else sorted(kinds)[0]
+            probe = probe_notice(kind=kinds[name])
             for fmt in self.setup.formats:
-                self.renderer(kind, fmt).render(probe)
-        self.ready_report = [problem for (kind, fmt), renderer in sorted(self._renderers.items())
-                             if fmt == "pdf" for problem in renderer.setup_problems
+                self.renderer(name, fmt).render(probe)
+        self.ready_report = [problem for name in sorted(kinds) if "pdf" in self.setup.formats
+                             for problem in self.renderer(name, "pdf").setup_problems
                              if not problem.is_error]
         # Layout allocates many short-lived objects; with the default thresholds the
         # cyclic collector runs thousands of times per document (about 5 %, profiled).
@@ -153,7 +161,10 @@ class Renderers:
                                         "(is the disk full?)"))
                 return TaskResult(task.path, notice.kind, tuple(problems), {},
                                   loaded.named_files)
-        return TaskResult(task.path, notice.kind, tuple(problems), outputs, loaded.named_files)
+        return TaskResult(task.path, notice.kind, tuple(problems), outputs, loaded.named_files,
+                          paper_number=notice.paper_number,
+                          attachments=tuple((a.output_suffix, a.path)
+                                            for a in notice.attachments))
 
 
 def start_worker(setup: RenderSetup) -> Renderers:

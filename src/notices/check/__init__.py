@@ -16,6 +16,7 @@ from notices.template_set import TemplateSet
 from notices.check.content import content_problems
 from notices.check.templates import check_templates
 from notices.errors import Problem
+from notices.source.paper import duplicate_paper_numbers
 from notices.source.records import RecordLoader, RecordResult, load_records
 from notices.workspace import Workspace
 
@@ -32,6 +33,7 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
     kinds = templates.kinds
     settings = workspace.settings
     problems = list(templates.problems)
+    problems += [p for p in templates.declared_kinds()[1] if not p.is_error]
     problems += check_templates(templates, FORMATS, city=settings.city)
     if not any(p.is_error for p in problems):
         from notices.render.pdf import PdfRenderer
@@ -41,13 +43,16 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
                                         variant=settings.pdf_variant).setup_problems)
         problems.extend(check_packet_templates(templates, city=settings.city,
                                                variant=settings.pdf_variant, stylesheets=True))
-    loader = RecordLoader(settings, kinds)
+    loader = RecordLoader(settings, templates.declared_kinds()[0])
     results, request_problems = load_records(workspace.root, loader, paths)
     for result in results:
         if result.ok:
             result.problems.extend(content_problems(templates, result.notice))
-    # Misspelt committees and doubled agenda items, before they spoil a packet.
+    # Misspelt committees and doubled agenda items, before they spoil a packet; paper
+    # numbers used twice.
     _, session_problems = group_sessions([r.notice for r in results if r.ok])
+    session_problems += duplicate_paper_numbers((r.path, r.notice.paper_number)
+                                                for r in results if r.ok)
     by_path = {r.path: r for r in results}
     for problem in session_problems:
         if problem.path in by_path:

@@ -59,8 +59,8 @@ def sessions_command(context: Context) -> None:
     sessions, problems = run_safely(context, lambda: list_sessions(context.workspace()))
     for problem in problems:
         emit(problem)
-    click.echo("date\tcommittee\tpublic\tnon-public")
+    click.echo("date\tcommittee\tpublic\tnon-public\tdrafts")
     for session in sessions:
         click.echo(f"{format_date(session.key.date)}\t{session.key.committee}\t"
-                   f"{len(session.public)}\t{len(session.non_public)}")
+                   f"{len(session.public)}\t{len(session.non_public)}\t{len(session.drafts)}")
     sys.exit(EXIT_PROBLEM if any(p.is_error for p in problems) else 0)

@@ -63,7 +63,8 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
     # Spaces as in the records, whose text fields are read with runs of spaces collapsed.
     report = PacketReport(session=SessionKey(" ".join(committee.split()), date))
     templates = TemplateSet.read(workspace.templates_dir)
-    results, _ = load_records(workspace.root, RecordLoader(workspace.settings, templates.kinds))
+    kinds, _ = templates.declared_kinds()
+    results, _ = load_records(workspace.root, RecordLoader(workspace.settings, kinds))
     session = _select(workspace, results, report)
     if session is None:
         return report
@@ -110,7 +111,8 @@ def _select(workspace: Workspace, results: list[RecordResult], report: PacketRep
     """
     key = report.session
     sessions, session_problems = group_sessions([r.notice for r in results if r.ok])
-    members = {n.path for n in sessions.get(key, Session(key)).notices}
+    session = sessions.get(key, Session(key))
+    members = {n.path for n in session.notices + session.drafts}
     report.problems.extend(p for p in session_problems
                            if p.path in members or p.field == "session.committee")
     suspects = [r for r in results if not r.ok and _may_belong(workspace, r.path, key)]

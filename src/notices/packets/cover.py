@@ -2,7 +2,7 @@
 
 The cover (``templates/sitzungsmappe.html``/``.css``/``.docx``, the city's to restyle)
 names the committee, the date and the part, and lists each paper with its agenda item,
-subject, kind, file number, office and the page where it starts, each a link to it.
+subject, kind, file number, office and the page where it starts; the subject links to it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from notices.template_set import PACKET_TEMPLATE, TemplateSet
 from notices.errors import NoticesError, Problem, Severity
-from notices.packets.sessions import SessionKey, kind_label
+from notices.packets.sessions import SessionKey
 from notices.source.model import Notice
 
 PUBLIC_PART, NON_PUBLIC_PART = "öffentlicher Teil", "nichtöffentlicher Teil"
@@ -26,12 +26,14 @@ class Item:
     notice: Notice
     anchor: str
     page: int = 0
+    agenda_item: str | None = None  # of the consultation that puts it on this agenda
 
     def context(self) -> dict:
         notice = self.notice
-        return {"anchor": self.anchor, "agenda_item": notice.session.agenda_item,
-                "subject": notice.subject, "kind": kind_label(notice.kind),
-                "file_number": notice.file_number, "office": notice.office.name,
+        return {"anchor": self.anchor, "agenda_item": self.agenda_item,
+                "subject": notice.subject, "kind": notice.kind_label,
+                "file_number": notice.file_number, "paper_number": notice.paper_number,
+                "reference": notice.reference, "office": notice.office.name,
                 "page": self.page}
 
 
@@ -60,7 +62,8 @@ def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
         return []
     problems: list[Problem] = []
     context = cover_context(SessionKey("Ausschuss", dt.date(2024, 1, 3)), PUBLIC_PART, True, city)
-    items = [Item(dataclasses.replace(probe_notice(), kind=kinds[0]), "notice-1", page=2)]
+    items = [Item(dataclasses.replace(probe_notice(), kind=kinds[0]), "notice-1", page=2,
+                  agenda_item="1")]
     for fmt in formats:
         name = f"{PACKET_TEMPLATE}.{'html' if fmt == 'pdf' else fmt}"
         if name not in templates.files:
@@ -88,7 +91,7 @@ def check_packet_templates(templates: TemplateSet, formats=("docx", "pdf"), *,
 
 
 def items_table_xml(items: list[Item], style: str | None) -> str:
-    """The cover's table of notices as WordprocessingML: links and PAGEREF fields."""
+    """The cover's table of notices as WordprocessingML: subject links and PAGEREF fields."""
     headers = ["TOP", "Betreff", "Art", "Aktenzeichen", "Amt", "Seite"]
 
     def cell(width: int, content: str, right: bool = False) -> str:
@@ -119,9 +122,11 @@ def items_table_xml(items: list[Item], style: str | None) -> str:
     for item in items:
         anchor = item.anchor.replace("-", "_")
         notice = item.notice
-        values = [notice.session.agenda_item or "–", notice.subject, kind_label(notice.kind),
+        values = [item.agenda_item or "–", notice.subject, notice.kind_label,
                   notice.file_number, notice.office.name]
-        cells = [cell(widths[0], link(anchor, values[0])), cell(widths[1], link(anchor, values[1]))]
+        # One link per row, on the subject, as in the PDF cover: "5.1" says nothing about
+        # where a link leads when a screen reader lists the links.
+        cells = [cell(widths[0], text(values[0])), cell(widths[1], link(anchor, values[1]))]
         cells += [cell(w, text(v)) for w, v in zip(widths[2:5], values[2:], strict=True)]
         cells.append(cell(widths[5], page_field(anchor, item.page), right=True))
         rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
@@ -142,8 +147,8 @@ def cover_widths(headers: list[str], items: list[Item]) -> list[int]:
         return tuple(c.TableCell((c.Text(str(value)),)) for value in values)
 
     table = c.Table(row(headers), tuple(
-        row([item.notice.session.agenda_item or "–", item.notice.subject,
-             kind_label(item.notice.kind), item.notice.file_number, item.notice.office.name,
+        row([item.agenda_item or "–", item.notice.subject,
+             item.notice.kind_label, item.notice.file_number, item.notice.office.name,
              item.page]) for item in items))
     # 11 pt text, Word's default cell margins; 9355 twips is the A4 text width. A few
     # short headers ("TOP", "Seite") must not break even in a wider font than Arial.

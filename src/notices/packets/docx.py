@@ -13,7 +13,8 @@ import zipfile
 
 from notices.template_set import PACKET_TEMPLATE, TemplateSet
 from notices.packets.cover import Item, items_table_xml
-from notices.render.docx.package import reproducible_zip
+from notices.render.docx.package import APP, CORE, DOCUMENT, reproducible_zip
+from notices.render.docx.properties import app_properties
 from notices.source.model import format_date
 
 
@@ -55,7 +56,7 @@ def render_docx_packet(templates: TemplateSet, context: dict, items: list[Item],
     buffer = io.BytesIO()
     composer.save(buffer)
     restore_core_namespace()
-    return _normalized_docx(buffer.getvalue(), core)
+    return _normalized_docx(buffer.getvalue(), core, context["city"])
 
 
 def _mark_start(document, name: str, bookmark_id: int) -> None:
@@ -77,13 +78,19 @@ def _mark_start(document, name: str, bookmark_id: int) -> None:
     paragraph.append(end)
 
 
-def _normalized_docx(data: bytes, core: bytes) -> bytes:
-    """Re-zip with fixed timestamps and our core properties, so packets are reproducible."""
+def _normalized_docx(data: bytes, core: bytes, company: str | None) -> bytes:
+    """Re-zip with fixed timestamps and our document properties, so packets are reproducible.
+
+    The extended properties are counted again from the composed document: what python-docx
+    saved are the cover's.
+    """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         entries = []
         for info in archive.infolist():
             content = archive.read(info)
-            if info.filename == "docProps/core.xml":
+            if info.filename == CORE:
                 content = core
+            elif info.filename == APP:
+                content = app_properties(archive.read(DOCUMENT), company=company)
             entries.append((info.filename, content))
     return reproducible_zip(entries)

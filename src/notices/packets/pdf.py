@@ -84,7 +84,7 @@ def render_pdf_packet(templates: TemplateSet, variant: str, context: dict, items
         page.bookmarks = []
     for item, document in zip(items, documents, strict=True):
         notice = item.notice
-        label = (f"TOP {notice.session.agenda_item}: " if notice.session.agenda_item
+        label = (f"TOP {item.agenda_item}: " if item.agenda_item
                  else "") + notice.subject
         for index, page in enumerate(document.pages):
             page.bookmarks = [(1, label, (0, 0), "closed")] if index == 0 else []

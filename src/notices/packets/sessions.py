@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from notices.errors import Problem, Severity
-from notices.source.model import Notice, format_date
+from notices.source.model import Consultation, Notice, format_date
 
 _NUMBER = re.compile(r"(\d+)")
 
@@ -34,18 +34,36 @@ class SessionKey:
         return f"{self.committee} am {format_date(self.date)}"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A paper on a session's agenda: through which of its consultations it is there."""
+
+    notice: Notice
+    consultation: Consultation
+
+    @property
+    def agenda_item(self) -> str | None:
+        return self.consultation.agenda_item
+
+
 @dataclass
 class Session:
     key: SessionKey
-    notices: list[Notice] = field(default_factory=list)  # in agenda order
+    entries: list[Entry] = field(default_factory=list)  # in agenda order, no drafts
+    drafts: list[Notice] = field(default_factory=list)  # left out of its packets
 
     @property
-    def public(self) -> list[Notice]:
-        return [n for n in self.notices if n.session.public]
+    def notices(self) -> list[Notice]:
+        return [entry.notice for entry in self.entries]
 
     @property
-    def non_public(self) -> list[Notice]:
-        return [n for n in self.notices if not n.session.public]
+    def public(self) -> list[Entry]:
+        """A paper non-public in any of its consultations is in no public part."""
+        return [e for e in self.entries if e.notice.public]
+
+    @property
+    def non_public(self) -> list[Entry]:
+        return [e for e in self.entries if not e.notice.public]
 
 
 MAX_SLUG = 60
@@ -87,24 +105,39 @@ def natural_key(text: str) -> tuple:
     return tuple(parts)
 
 
-def agenda_order(notice: Notice) -> tuple:
-    """Agenda items in natural order, notices without one last; then file number, path."""
-    item = notice.session.agenda_item
-    return (item is None, natural_key(item or ""), natural_key(notice.file_number), notice.path)
+def agenda_order(entry: Entry) -> tuple:
+    """Agenda items in natural order, papers without one last; then file number, path."""
+    item = entry.agenda_item
+    return (item is None, natural_key(item or ""), natural_key(entry.notice.file_number),
+            entry.notice.path)
 
 
 def group_sessions(notices: list[Notice]) -> tuple[dict[SessionKey, Session], list[Problem]]:
-    """Group notices into sessions (each in agenda order) and warn about near misses."""
+    """Group papers into sessions (each in agenda order) and warn about near misses.
+
+    A paper belongs to the session of every consultation of its Beratungsfolge. Drafts
+    belong to their sessions but are left out of their packets, each with a warning.
+    """
     sessions: dict[SessionKey, Session] = {}
-    for notice in notices:
-        key = SessionKey(notice.session.committee.strip(), notice.session.date)
-        sessions.setdefault(key, Session(key)).notices.append(notice)
     problems: list[Problem] = []
+    for notice in notices:
+        for consultation in notice.consultations:
+            key = SessionKey(consultation.committee.strip(), consultation.date)
+            session = sessions.setdefault(key, Session(key))
+            if notice.draft:
+                session.drafts.append(notice)
+                problems.append(Problem(
+                    notice.path, f"is a draft (status: entwurf), so it is left out of the "
+                    f"packet of {key}; set status: final when it is done", field="status",
+                    severity=Severity.WARNING))
+            else:
+                session.entries.append(Entry(notice, consultation))
     for session in sessions.values():
-        session.notices.sort(key=agenda_order)
+        session.entries.sort(key=agenda_order)
         seen: dict[str, Notice] = {}
         numbers: dict[str, Notice] = {}
-        for notice in session.notices:
+        for entry in session.entries:
+            notice = entry.notice
             # The same Aktenzeichen twice in one session is usually a copied record.
             first = numbers.setdefault(notice.file_number, notice)
             if first is not notice:
@@ -112,7 +145,7 @@ def group_sessions(notices: list[Notice]) -> tuple[dict[SessionKey, Session], li
                     notice.path, f"file number {notice.file_number!r} is also used by "
                     f"{first.path} in the same session ({session.key}); a copied record?",
                     field="file_number", severity=Severity.WARNING))
-            item = notice.session.agenda_item
+            item = entry.agenda_item
             if item is None:
                 continue
             if item in seen:
@@ -133,7 +166,8 @@ def _normalized(name: str) -> str:
 def _near_misses(notices: list[Notice]) -> list[Problem]:
     counts: dict[str, list[Notice]] = {}
     for notice in notices:
-        counts.setdefault(notice.session.committee.strip(), []).append(notice)
+        for consultation in notice.consultations:
+            counts.setdefault(consultation.committee.strip(), []).append(notice)
     names = sorted(counts)
     problems = []
     for index, first in enumerate(names):
@@ -150,7 +184,8 @@ def _near_misses(notices: list[Notice]) -> list[Problem]:
                         notice.path, f"{odd!r} looks like {usual!r} (used by "
                         f"{len(counts[usual])} record(s)); if it is the same committee, "
                         "spell it the same, or this notice is missing from that session",
-                        field="session.committee", severity=Severity.WARNING))
+                        field="session.committee" if len(notice.consultations) == 1
+                        else "consultations", severity=Severity.WARNING))
     return problems
 
 
@@ -169,7 +204,3 @@ def edit_distance(first: str, second: str, *, limit: int) -> int:
         previous = current
     return previous[-1]
 
-
-def kind_label(kind: str) -> str:
-    """How a kind of paper is named in a packet's table: ``mitteilung`` → ``Mitteilung``."""
-    return kind[:1].upper() + kind[1:]

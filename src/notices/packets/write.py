@@ -96,7 +96,8 @@ class PacketWriter:
                           templates=self.run.templates.digest_for(PACKET_TEMPLATE, fmt),
                           settings=self.run.settings.source_hash, sources=sources)
 
-    def _part(self, stem: str, part: str, public: bool, notices) -> None:
+    def _part(self, stem: str, part: str, public: bool, entries) -> None:
+        notices = [entry.notice for entry in entries]
         formats = self.run.options.formats
         keys = {fmt: self._key(fmt, part, notices) for fmt in formats}
         wanted = []
@@ -117,7 +118,8 @@ class PacketWriter:
                 wanted.append(fmt)
         if not wanted:
             return
-        items = [Item(notice, f"notice-{i}") for i, notice in enumerate(notices, start=1)]
+        items = [Item(entry.notice, f"notice-{i}", agenda_item=entry.agenda_item)
+                 for i, entry in enumerate(entries, start=1)]
         context = cover_context(self.session.key, part, public, self.run.settings.city)
         if "pdf" in wanted:
             for notice in notices:

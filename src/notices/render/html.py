@@ -14,16 +14,24 @@ from markupsafe import Markup, escape
 from notices.source import blocks as c
 
 
-def facts_to_html(document: c.Document, table_widths: dict[int, list[float]] | None = None
-                  ) -> Markup:
-    """The facts as safe HTML, one element per block.
+def documents_to_html(documents, table_widths: dict[int, list[float]] | None = None
+                      ) -> list[Markup]:
+    """Each Markdown value of a paper as safe HTML, one element per block.
 
-    Tables are numbered in document order (``data-table``); ``table_widths`` gives some
-    of them fixed column widths in per cent (see :func:`notices.render_pdf`'s overflow
-    check), for tables whose longest words cannot stand side by side.
+    Tables are numbered across the documents in order (``data-table``), as
+    :func:`notices.source.blocks.tables` walks them; ``table_widths`` gives some of them
+    fixed column widths in per cent (see the PDF renderer's overflow check), for tables
+    whose longest words cannot stand side by side.
     """
     tables = _Tables(table_widths or {})
-    return Markup("\n").join(_block(b, tables) for b in document.blocks)
+    return [Markup("\n").join(_block(b, tables) for b in document.blocks)
+            for document in documents]
+
+
+def facts_to_html(document: c.Document, table_widths: dict[int, list[float]] | None = None
+                  ) -> Markup:
+    """One Markdown document as safe HTML (a paper's facts, say)."""
+    return documents_to_html([document], table_widths)[0]
 
 
 class _Tables:
@@ -40,7 +48,8 @@ def _block(block, tables: _Tables) -> Markup:
     if isinstance(block, c.Paragraph):
         return Markup("<p>{}</p>").format(_inlines(block.children))
     if isinstance(block, c.Heading):
-        # h1/h2 belong to the notice itself; facts' headings start at h3.
+        # h1/h2 belong to the notice itself; the facts' outline (levels 1-3 that never
+        # skip one, see markdown._outline_levels) goes on below them, from h3.
         level = block.level + 2
         return Markup("<h{0} class=\"facts-heading\">{1}</h{0}>").format(
             level, _inlines(block.children))

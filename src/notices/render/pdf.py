@@ -22,9 +22,13 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
+import pikepdf  # noqa: E402
+
 from notices.errors import Problem, RenderError, Severity  # noqa: E402
+from notices.render.accessibility import DECLARE_UA, make_accessible  # noqa: E402
 from notices.render.fetcher import TEMPLATES_URL, WorkspaceFetcher, shown_urls  # noqa: E402
-from notices.render.html import NO_BREAK_HYPHEN, facts_to_html  # noqa: E402
+from notices.render.html import NO_BREAK_HYPHEN, documents_to_html  # noqa: E402
+from notices.render.reading_order import markers_in_reading_order  # noqa: E402
 from notices.render.table_layout import column_count, column_widths  # noqa: E402
 from notices.source import blocks  # noqa: E402
 from notices.template_set import TemplateSet  # noqa: E402
@@ -131,8 +135,8 @@ class PdfRenderer:
 
     def render_html(self, notice, *, table_widths: dict[int, list[float]] | None = None) -> str:
         """The filled-in HTML template; raises :class:`TemplateError` with template and line."""
-        facts = facts_to_html(notice.facts, table_widths)
-        return self.fill(template_context(notice, city=self.city, facts=facts))
+        rendered = documents_to_html(notice.documents, table_widths)
+        return self.fill(template_context(notice, city=self.city, rendered=rendered))
 
     def fill(self, context: dict) -> str:
         """The template filled in with any context (notices, packet cover sheets)."""
@@ -155,9 +159,9 @@ class PdfRenderer:
         fixed column widths (the same measurement as the Word file's) and words allowed to
         break anywhere; every other notice is laid out once.
         """
-        images = notice.facts.images
+        images = notice.images
         document = self.layout(self.render_html(notice), images=images)
-        tables = list(blocks.tables(notice.facts.blocks))
+        tables = [table for doc in notice.documents for table in blocks.tables(doc.blocks)]
         if not tables:
             return document
         try:
@@ -189,9 +193,22 @@ class PdfRenderer:
                 font_config=self.font_config, stylesheets=self.stylesheets, **self.options)
 
     def write(self, document) -> bytes:
-        """Write laid-out pages as a PDF in the configured variant."""
-        with self._weasyprint_errors():
-            return document.write_pdf(stylesheets=self.stylesheets, **self.options)
+        """Write laid-out pages as a PDF in the configured variant, repaired for PDF/UA-1.
+
+        The one place where PDFs are written (notices and session packets), so every PDF
+        gets the same repairs: list markers painted in reading order while WeasyPrint
+        draws (:mod:`notices.render.reading_order`), then the post-process of
+        :mod:`notices.render.accessibility`, which also declares PDF/UA-1 beside
+        PDF/A-2a and PDF/A-3a.
+        """
+        with self._weasyprint_errors(), markers_in_reading_order():
+            data = document.write_pdf(stylesheets=self.stylesheets, **self.options)
+        try:
+            return make_accessible(data, ua=self.variant in DECLARE_UA)
+        except pikepdf.PdfError as error:  # pragma: no cover - WeasyPrint wrote a bad PDF
+            raise RenderError(Problem(f"templates/{self.template_name}",
+                                      f"the PDF could not be made accessible: "
+                                      f"{one_line(error)}")) from error
 
     @contextlib.contextmanager
     def _weasyprint_errors(self):

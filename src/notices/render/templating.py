@@ -49,13 +49,29 @@ def render_template(template: jinja2.Template, context: dict, *, shown: str) -> 
     """Render a compiled template; a Jinja error becomes a :class:`TemplateError`.
 
     The error names the template (``shown``, e.g. ``templates/mitteilung.html``) and the
-    line in it, taken from the traceback of the compiled template.
+    line in it, taken from the traceback of the compiled template; an error inside an
+    included template (``_paper_head.html``) names that one.
     """
     try:
         return template.render(context)
     except jinja2.TemplateError as error:
-        raise TemplateError(Problem(shown, one_line(error),
-                                    line=error_line(error, template.filename))) from None
+        where, line = shown, error_line(error, template.filename)
+        included = _deepest_template_frame(error)
+        if included is not None and included[0] != template.filename:
+            where, line = included
+        raise TemplateError(Problem(where, one_line(error), line=line)) from None
+
+
+def _deepest_template_frame(error: BaseException) -> tuple[str, int] | None:
+    """(templates/NAME, line) of the innermost template the error passed through."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("templates/"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def compile_template(env: jinja2.Environment, name: str, *, shown: str) -> jinja2.Template:
@@ -120,32 +136,86 @@ def _field_names() -> dict[str, tuple[str, ...]]:
 _FIELDS = _field_names()
 
 
-def template_context(notice, *, city: str | None, facts) -> dict:
-    """What every template sees: the notice, the city, and the facts already rendered.
+def template_context(notice, *, city: str | None, rendered: list) -> dict:
+    """What every template sees: the notice, the city, and its fields already rendered.
 
-    ``facts`` is renderer specific: safe HTML for the PDF, WordprocessingML for Word.
+    ``rendered`` holds each of ``notice.documents`` (the Markdown values, in order)
+    rendered for the format: safe HTML for the PDF, WordprocessingML for Word. Templates
+    see the kind's fields as ``fields.NAME`` (Markdown ones rendered); ``facts`` stays a
+    name of its own for the kinds that have it.
     """
-    return {"notice": notice, "city": city, "facts": facts}
+    by_id = {id(document): value for document, value in zip(notice.documents, rendered,
+                                                              strict=True)}
+
+    def swap(value):
+        if id(value) in by_id:
+            return by_id[id(value)]
+        if isinstance(value, tuple):
+            return tuple(swap(item) for item in value)
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        return value
+
+    fields = swap(notice.fields)
+    context = {"notice": notice, "city": city, "fields": fields}
+    if "facts" in fields:
+        context["facts"] = fields["facts"]
+    return context
 
 
-def probe_notice(*, public: bool = True):
-    """A notice with every field and every kind of facts block, for checking templates.
+PROBE_MARKDOWN = (
+    "Absatz mit **fett**, *kursiv* und [Link](https://example.org).\n\n"
+    "### Überschrift\n\n- Punkt\n  1. Unterpunkt\n\n> Zitat\n\n"
+    "| A | B |\n|---|--:|\n| 1 | 2 |\n\n```\ncode\n```\n")
+
+
+def probe_value(spec, path: str):
+    """A value for every field a kind declares, each recognisable in the output.
+
+    Markdown values start with "Probe NAME" and hold every kind of block; texts are
+    "Probe NAME"; a list holds one item.
+    """
+    import datetime as dt
+
+    from notices.source.markdown import parse_markdown
+
+    if spec.type == "array":
+        return (probe_value(spec.items, path),)
+    if spec.type == "object":
+        return {prop.name: probe_value(prop, f"{path}.{prop.name}") for prop in spec.properties}
+    if spec.format == "markdown":
+        return parse_markdown(f"Probe {path}.\n\n" + PROBE_MARKDOWN)[0]
+    if spec.format == "date":
+        return dt.date(2024, 1, 2)
+    if spec.type == "boolean":
+        return True
+    if spec.type == "integer":
+        return 7
+    return f"Probe {path}"
+
+
+def probe_notice(*, public: bool = True, kind=None, draft: bool = False):
+    """A paper of ``kind`` with every field and every kind of block, for checking templates.
 
     ``notices check`` and ``build`` render each template with it before any record, so
     a template that names a field that does not exist fails once, with the template's
     name and line, instead of once per record.
     """
     from notices.settings import Office
-    from notices.source.markdown import parse_markdown
-    from notices.source.model import Contact, Notice, Session
+    from notices.source.fields import markdown_documents
+    from notices.source.kinds import default_kind
+    from notices.source.model import Attachment, Consultation, Contact, Notice
 
-    facts, _ = parse_markdown(
-        "Absatz mit **fett**, *kursiv* und [Link](https://example.org).\n\n"
-        "### Überschrift\n\n- Punkt\n  1. Unterpunkt\n\n> Zitat\n\n"
-        "| A | B |\n|---|--:|\n| 1 | 2 |\n\n```\ncode\n```\n")
+    kind = kind or default_kind("probe")
+    fields = {spec.name: probe_value(spec, spec.name) for spec in kind.fields}
+    consultations = (Consultation("Ausschuss", dt.date(2024, 1, 3), public, "1", "Vorberatung"),
+                     Consultation("Rat", dt.date(2024, 1, 10), public, "2", "Entscheidung"))
     return Notice(
-        path="records/probe.yaml", output_stem="probe", kind="probe",
+        path="records/probe.yaml", output_stem="probe", kind=kind.name,
         office=Office("Amt", "100", "des Amtes", "Amt"), file_number="100.1",
         date=dt.date(2024, 1, 2), contact=Contact("Frau Muster", "0521 51000"),
-        session=Session("Ausschuss", dt.date(2024, 1, 3), public, "1"),
-        subject="Probebetreff", facts=facts, signatory="Muster", source_sha256="0" * 64)
+        consultations=consultations, subject="Probebetreff", signatory="Muster",
+        fields=fields, kind_label=kind.label, paper_number="1/2020-2025",
+        status="entwurf" if draft else "final",
+        attachments=(Attachment(1, "Probeanlage", "records/probe.pdf", "application/pdf"),),
+        source_sha256="0" * 64, documents=tuple(markdown_documents(fields, kind.fields)))

@@ -87,7 +87,7 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Heading:
-    level: int  # 1..3 after clamping: facts are a section of a notice, not a book
+    level: int  # 1..3, an outline that never skips a level (markdown._outline_levels)
     children: tuple[Inline, ...]
 
 

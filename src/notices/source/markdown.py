@@ -9,7 +9,7 @@ an emphasis. A single ``*`` between two letters is therefore always literal text
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -113,7 +113,58 @@ def parse_markdown(source: str, *, record_path: str | None = None, files=None
         context.issues.append(ContentIssue(
             "lists or quotes nested more than nine levels deep: the deeper lines are shown "
             "as plain text", env[NESTED_TEXT_ENV][0]))
-    return Document(tuple(blocks)), context.issues
+    return Document(_outline_levels(tuple(blocks))), context.issues
+
+
+MAX_HEADING_LEVEL = 3  # facts are one section of a notice, not a book
+
+
+def _outline_levels(blocks: tuple) -> tuple:
+    """Heading levels as an outline that starts at 1 and never skips a level.
+
+    The facts are one section of a notice: both renderers put their headings right below
+    the notice's own "Sachverhalt:" (h3 to h5 in HTML, Heading 3 to 5 in Word), and a
+    reader's outline (PDF/UA, ISO 14289-1 7.4.2; Word's navigation pane) must not jump
+    from that h2 to h5 because a clerk wrote ``###``. So the shallowest Markdown level
+    used becomes 1, deeper levels follow in their order, and a heading is at most one
+    level below the heading before it: a lone ``###`` is 1; ``#``, ``###``, ``##`` are
+    1, 2, 2. Levels past three are shown as three. Headings in quotes and list items
+    count too, as they are read in that order.
+    """
+    headings: list[Heading] = []
+
+    def collect(items) -> None:
+        for block in items:
+            if isinstance(block, Heading):
+                headings.append(block)
+            elif isinstance(block, Quote):
+                collect(block.blocks)
+            elif isinstance(block, (BulletList, OrderedList)):
+                for item in block.items:
+                    collect(item.blocks)
+
+    collect(blocks)
+    if not headings:
+        return blocks
+    base, previous, levels = min(h.level for h in headings), 0, {}
+    for heading in headings:
+        previous = min(heading.level - base + 1, previous + 1)
+        levels[id(heading)] = min(previous, MAX_HEADING_LEVEL)
+
+    def rebuild(items) -> tuple:
+        out = []
+        for block in items:
+            if isinstance(block, Heading):
+                block = replace(block, level=levels[id(block)])
+            elif isinstance(block, Quote):
+                block = replace(block, blocks=rebuild(block.blocks))
+            elif isinstance(block, (BulletList, OrderedList)):
+                block = replace(block, items=tuple(replace(item, blocks=rebuild(item.blocks))
+                                                   for item in block.items))
+            out.append(block)
+        return tuple(out)
+
+    return rebuild(blocks)
 
 
 def _parse_blocks(tokens, index, closing, context):
@@ -129,7 +180,7 @@ def _parse_blocks(tokens, index, closing, context):
             blocks.append(Paragraph(children))
             index += 3
         elif kind == "heading_open":
-            level = min(int(token.tag[1]), 3)
+            level = int(token.tag[1])  # 1-6 as typed; _outline_levels makes the outline
             blocks.append(Heading(level, _parse_inline(tokens[index + 1], context, line)))
             index += 3
         elif kind in ("bullet_list_open", "ordered_list_open"):

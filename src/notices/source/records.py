@@ -19,6 +19,8 @@ from notices.source.decode import Undecodable, decode_record
 from notices.source.discovery import FoundRecord, discover_records
 from notices.source.model import Notice
 from notices.source.reading import DiskFiles, NamedFile, Unreadable, read_bounded
+from notices.source.kinds import Kind, default_kind
+from notices.source.paper import PaperReader
 from notices.source.validate import Validator, describe_value
 from notices.source.yaml_source import Mapping, parse_yaml
 
@@ -55,12 +57,22 @@ class _Recording:
         return found
 
 
-@dataclass(frozen=True)
 class RecordLoader:
-    """Validates records against one workspace's settings and kinds of paper."""
+    """Validates records against one workspace's settings and kinds of paper.
 
-    settings: Settings
-    known_kinds: frozenset[str] | None = None
+    ``kinds`` maps each kind's name to its :class:`~notices.source.kinds.Kind`; names
+    alone (or None: any name) give every kind the fields of a Mitteilung.
+    """
+
+    def __init__(self, settings: Settings, kinds=None):
+        self.settings = settings
+        self.default = default_kind()
+        if kinds is None:
+            self.kinds = _AnyKind(self.default)
+        elif isinstance(kinds, dict):
+            self.kinds = kinds
+        else:
+            self.kinds = {name: default_kind(name) for name in kinds}
 
     def load(self, path: str, stem: str, raw: bytes, files) -> RecordResult:
         """Validate a record from its bytes; ``files`` serves the files it names."""
@@ -86,10 +98,11 @@ class RecordLoader:
                 f"{describe_value(parsed.root)}", line=parsed.root.line))
             return result
         recording = _Recording(files)
-        validator = Validator(self.settings, path, stem, text, self.known_kinds, recording)
-        notice = validator.validate(parsed.root, text.body, text.body_line,
-                                    result.source_sha256)
-        result.problems.extend(validator.problems)
+        validator = Validator(self.settings, path, text, recording)
+        notice = PaperReader(validator, self.kinds, self.default).read(
+            parsed.root, text.body, text.body_line, result.source_sha256, stem)
+        # In the order of the file, as a clerk reads it (fields a kind adds come last).
+        result.problems.extend(sorted(validator.problems, key=lambda p: p.line or 10**9))
         result.named_files = dict(sorted(recording.seen.items()))
         if not any(p.is_error for p in result.problems):
             result.notice = notice
@@ -103,6 +116,20 @@ class RecordLoader:
             return RecordResult(found.path, found.stem, problems=[Problem(found.path,
                                                                           str(why))])
         return self.load(found.path, found.stem, raw, DiskFiles(root))
+
+
+class _AnyKind(dict):
+    """Every kind name is known, with the fields of a Mitteilung (no templates to ask)."""
+
+    def __init__(self, default: Kind):
+        super().__init__()
+        self.default = default
+
+    def __contains__(self, name) -> bool:
+        return True
+
+    def __getitem__(self, name) -> Kind:
+        return self.default
 
 
 def read_record(root: Path, found: FoundRecord, limit: int) -> bytes:
@@ -144,7 +171,7 @@ def load_workspace_records(workspace, paths: list[Path] | None = None
     """The records of a workspace (or under ``paths``), validated in this process."""
     from notices.template_set import TemplateSet
 
-    kinds = TemplateSet.read(workspace.templates_dir).kinds
+    kinds, _ = TemplateSet.read(workspace.templates_dir).declared_kinds()
     return load_records(workspace.root, RecordLoader(workspace.settings, kinds), paths)
 
 

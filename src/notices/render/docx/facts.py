@@ -82,6 +82,8 @@ class FactsWriter:
         if isinstance(block, c.Paragraph):
             return self.paragraph(self.inlines(block.children), self.styles.body)
         if isinstance(block, c.Heading):
+            # Heading 3-5, as the PDF's h3-h5: the facts' outline goes on right below the
+            # template's "Sachverhalt:" (Heading 2) without skipping a level.
             headings = self.styles.headings
             return self.paragraph(self.inlines(block.children),
                                   headings[min(block.level, len(headings)) - 1])

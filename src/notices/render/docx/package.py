@@ -28,6 +28,7 @@ NUMBERING = "word/numbering.xml"
 STYLES = "word/styles.xml"
 CONTENT_TYPES = "[Content_Types].xml"
 CORE = "docProps/core.xml"
+APP = "docProps/app.xml"
 EMU_PER_PX = 9525  # 914400 EMU per inch at 96 px per inch
 EMU_PER_TWIP = 635
 CELL_MARGINS_TWIPS = 2 * 108  # Word's default left and right cell margins

@@ -10,7 +10,8 @@ templates, writes the facts as WordprocessingML (from the same document structur
 PDF uses) and assembles a zip whose unchanged members are copied already compressed.
 
 The output is reproducible: members in a fixed order with a fixed timestamp, and core
-properties dated by the notice, never by the clock.
+properties dated by the notice, never by the clock; the extended properties (app.xml) are
+counted from the document written, not copied from the template.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from lxml import etree
 from notices.errors import Problem, RenderError, TemplateError
 from notices.render.docx.facts import FactsWriter, RawXml
 from notices.render.docx.package import (
-    CONTENT_TYPES, CORE, DEFAULT_TEXT_WIDTH, DOCUMENT, DOCUMENT_RELS, EXTENSION_TYPES,
+    APP, CONTENT_TYPES, CORE, DEFAULT_TEXT_WIDTH, DOCUMENT, DOCUMENT_RELS, EXTENSION_TYPES,
     NUMBERING, PACKAGE_RELS_NS, STYLES, TEMPLATED_RELS, W_NS, assemble_zip, zip_member)
-from notices.render.docx.properties import notice_properties
+from notices.render.docx.properties import app_properties, notice_properties
 from notices.render.docx.styles import Styles, StyleTable
 from notices.render.templating import error_line, make_environment, one_line, template_context
 
@@ -87,7 +88,7 @@ class DocxRenderer:
         # Compressed once: members that every notice shares, and the ones that a notice
         # only changes when its facts add links, images or numbered lists.
         self._cached = {name: zip_member(name, data) for name, data in self._members.items()
-                        if name not in templated and name != CORE}
+                        if name not in templated and name not in (CORE, APP)}
         rels = self._members.get(DOCUMENT_RELS, b"").decode("utf-8")
         self._first_rel = 1 + max([int(n) for n in re.findall(r'Id="rId(\d+)"', rels)] or [0])
         numbering = self._members.get(NUMBERING, b"").decode("utf-8")
@@ -204,9 +205,10 @@ class DocxRenderer:
     def render(self, notice) -> bytes:
         """The .docx of one notice, as bytes."""
         writer = self.facts_writer()
-        facts = RawXml(writer.blocks(notice.facts.blocks)
-                       or writer.paragraph("", self._styles.body))
-        context = template_context(notice, city=self.city, facts=facts)
+        rendered = [RawXml(writer.blocks(document.blocks)
+                           or writer.paragraph("", self._styles.body))
+                    for document in notice.documents]
+        context = template_context(notice, city=self.city, rendered=rendered)
         return self.render_context(context, writer=writer, core=notice_properties(notice))
 
     def check(self, notice) -> str:
@@ -257,6 +259,8 @@ class DocxRenderer:
                     f"its tags produce a broken Word file{where} ({one_line(error)}); "
                     "check that each {% if %}/{% for %} starts and ends within one "
                     "paragraph, or use {%p … %} on paragraphs of their own")) from None
+        if APP in self._members:  # a template without one gets none: nothing false is said
+            rendered[APP] = app_properties(rendered[DOCUMENT], company=self.city)
         members = []
         # The template's order, then what it lacked, then the media: the same every time.
         for name in self._order + [n for n in rendered if n not in self._members]:
