@@ -214,6 +214,31 @@ def test_dask_gives_the_outputs_and_report_of_jobs_byte_for_byte(varied, tmp_pat
 
 
 @needs_dask
+@pytest.mark.slow
+def test_the_sample_papers_and_a_session_packet_are_the_same_with_dask(workspace_dir,
+                                                                       tmp_path, runner):
+    """Every kind of paper, pictures, Anlagen copied beside the outputs, a packet."""
+    from conftest import REPO
+
+    shutil.copytree(REPO / "records", workspace_dir / "records", dirs_exist_ok=True)
+    shutil.copy(REPO / "notices.toml", workspace_dir / "notices.toml")
+    local = tmp_path / "local"
+    shutil.copytree(workspace_dir, local)
+    session = ["session", "--committee", "Bezirksvertretung Heepen", "--date", "20.04.2023"]
+    for root, how in ((local, ["--jobs", "2"]), (workspace_dir, ["--dask", "local"])):
+        # The session's papers are rendered by the session command, the others after.
+        result = cli(runner, root, *session, *how)
+        assert result.exit_code == 0, result.output
+        result = cli(runner, root, "build", *how)
+        assert result.exit_code == 0, result.output
+        assert "built 0," not in result.stderr
+    made = outputs(workspace_dir)
+    assert made == outputs(local)
+    assert any("_anlage-" in name for name in made)
+    assert any(name.startswith("sessions/") for name in made)
+
+
+@needs_dask
 def test_record_limits_apply_on_dask_workers_as_with_jobs(workspace_dir, tmp_path,
                                                           misbehaving):
     (workspace_dir / "notices.toml").write_text(
