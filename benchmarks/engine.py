@@ -38,7 +38,7 @@ def engine_cost(root: Path) -> dict:
     notices = [result.notice for result in results if result.ok]
     renderer = PdfRenderer(templates, "mitteilung", variant=workspace.settings.pdf_variant,
                            city=workspace.settings.city)
-    pages = [(renderer.render_html(notice), notice.facts.images) for notice in notices]
+    pages = [(renderer.render_html(notice), notice.images) for notice in notices]
 
     def render(html: str, images) -> bytes:
         fetcher = renderer.fetcher.with_pictures(images)
