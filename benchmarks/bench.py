@@ -169,23 +169,34 @@ def comparison(args, base: Path) -> dict:
         if args.dask:
             runs += [(fmt, f"notices --dask local ({w})", dask_command(workspace, fmt, w))
                      for w in (int(x) for x in args.dask.split(","))]
-    samples: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    from machine import Others, wait_for_quiet
+
+    samples: dict[tuple[str, str], list[dict]] = {}
     for _ in range(args.repeat):
         for fmt, name, command in runs:
+            if args.quiet is not None:
+                wait_for_quiet(args.quiet)
+            others = Others()
+            others.start()
             if command is None:
                 engine = engine_seconds(workspace)
-                samples.setdefault((fmt, name), []).append(
-                    (engine["seconds"], 0.0, engine["cpu_seconds"]))
-                continue
-            fresh_output(workspace)
-            samples.setdefault((fmt, name), []).append(run_child(command, cpu=True))
+                sample = {"seconds": engine["seconds"], "peak_mb": 0.0,
+                          "cpu_seconds": engine["cpu_seconds"]}
+            else:
+                fresh_output(workspace)
+                elapsed, peak, cpu = run_child(command, cpu=True)
+                sample = {"seconds": elapsed, "peak_mb": peak, "cpu_seconds": cpu}
+            sample["others_cores"] = others.stop()
+            samples.setdefault((fmt, name), []).append(sample)
     rows = []
     for fmt, name, _ in runs:
-        times = [t for t, _, _ in samples[(fmt, name)]]
-        rows.append({"format": fmt, "run": name, "seconds": min(times),
-                     "median": statistics.median(times), "samples": times,
-                     "cpu_seconds": statistics.median(c for _, _, c in samples[(fmt, name)]),
-                     "peak_mb": max(p for _, p, _ in samples[(fmt, name)])})
+        runs_of = samples[(fmt, name)]
+        best = min(runs_of, key=lambda sample: sample["seconds"])
+        rows.append({"format": fmt, "run": name, "seconds": best["seconds"],
+                     "median": statistics.median(r["seconds"] for r in runs_of),
+                     "others_cores": best["others_cores"], "samples": runs_of,
+                     "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs_of),
+                     "peak_mb": max(r["peak_mb"] for r in runs_of)})
     return {"count": args.count, "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "repeat": args.repeat, "load_average": os.getloadavg(), "rows": rows,
             "pages": page_distribution(workspace / "output"), "targets": targets(rows)}
@@ -221,7 +232,8 @@ def print_comparison(result: dict) -> None:
           f"{result['python']}; best and median of {result['repeat']}; load average at the "
           f"end {result['load_average'][0]:.1f}")
     print(f"| format | run | seconds (best) | median | notices/s | ms/notice | CPU s | peak MB "
-          f"| vs baseline | vs WeasyPrint alone |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+          f"| vs baseline | vs WeasyPrint alone | others' cores |\n"
+          f"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     seconds = {(r["format"], r["run"]): r["seconds"] for r in result["rows"]}
     for row in result["rows"]:
         baseline = seconds.get((row["format"], "naive baseline"))
@@ -229,11 +241,13 @@ def print_comparison(result: dict) -> None:
         versus = f"{baseline / row['seconds']:.2f}x" if baseline else "-"
         cost = f"{row['seconds'] / engine:.2f}" if engine else "-"
         peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] else "-"
+        others = "-" if row["others_cores"] is None else f"{row['others_cores']:.2f}"
         print(f"| {row['format']} | {row['run']} | {row['seconds']:.2f} | {row['median']:.2f} | "
               f"{result['count'] / row['seconds']:.1f} | "
               f"{1000 * row['seconds'] / result['count']:.0f} | {row['cpu_seconds']:.1f} | "
-              f"{peak} | {versus} | {cost} |")
+              f"{peak} | {versus} | {cost} | {others} |")
     print("pages per notice (notices' PDFs):", result["pages"])
+    print("others' cores: how many cores other processes kept busy during the best run")
     for target in result["targets"]:
         print(f"target {target['target']}: {target['value']:.2f} (goal {target['goal']}): "
               f"{'met' if target['met'] else 'NOT met'}")
@@ -253,6 +267,9 @@ def main() -> None:
                         help="run everything this often, interleaved; report the best and "
                         "the median")
     parser.add_argument("--json", type=Path, default=None, help="also save the results here")
+    parser.add_argument("--quiet", type=float, default=None, metavar="CORES",
+                        help="before each run, wait (up to 10 min) until other processes "
+                        "use fewer than CORES cores, e.g. 0.2 (machine.py)")
     parser.add_argument("--memory", default=None,
                         help="compare peak memory for these counts, e.g. 200,2000")
     parser.add_argument("--noop", type=int, default=None,
