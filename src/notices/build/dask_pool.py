@@ -253,7 +253,9 @@ class DaskPool:
         if self._connection.cluster is None and client.status == "running" \
                 and hasattr(self, "_plugin_name"):
             # A shared cluster outlives this build: removing the plugin also stops its
-            # renderer processes on every worker.
+            # renderer processes on every worker. (Client has no public call for it;
+            # this one is in distributed 2024.8 to 2026.8, and a failure only leaves an
+            # idle plugin behind.)
             with contextlib.suppress(Exception):
                 client.sync(client._unregister_worker_plugin, name=self._plugin_name,
                             callback_timeout=timeout)
@@ -277,7 +279,12 @@ class _InitError:
 
 
 def _next_batch(completed: as_completed, wait: float) -> list:
-    """Finished ``(future, result)`` pairs, waiting at most ``wait`` seconds for the first."""
+    """Finished ``(future, result)`` pairs, waiting at most ``wait`` seconds for the first.
+
+    ``as_completed`` can only block without a limit; its condition variable is how it
+    signals a new result, so a bounded wait on it keeps the health checks and Ctrl-C
+    responsive.
+    """
     with completed.thread_condition:
         if not completed.has_ready():
             completed.thread_condition.wait(timeout=wait)
