@@ -114,3 +114,15 @@ class UsageError(NoticesError):
     """Raised for a bad request from the caller (unknown format, path outside records/)."""
 
     exit_code = 2
+
+
+class ClusterError(NoticesError):
+    """Raised when the Dask cluster of ``--dask`` cannot be used; one line for the user."""
+
+
+class ClusterUnavailable(ClusterError):
+    """Raised before rendering: Dask not installed, no scheduler, no workers, other versions."""
+
+
+class ClusterLost(ClusterError):
+    """Raised while rendering when the cluster goes away; what was written stays valid."""

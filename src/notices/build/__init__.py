@@ -4,7 +4,8 @@
 one definition of "changed"); ``outputs`` is the one output policy over ``output/``
 (``lock``, ``writer``, ``state``); ``task`` is what a worker does with one record and
 ``workers`` the process pool; ``templates`` reads the templates folder once per run;
-``report`` is what a build tells its caller.
+``report`` is what a build tells its caller. With ``--dask``, ``dask_pool`` takes the
+process pool's place (``dask_cluster`` connects, ``dask_worker`` runs on the workers).
 """
 
 from notices.build.options import FORMATS, BuildOptions

@@ -41,13 +41,15 @@ class BuildReport:
     orphaned: list[str] = field(default_factory=list)  # outputs of removed records, kept
     elapsed: float = 0.0
     interrupted: bool = False
+    stopped: Problem | None = None  # why rendering stopped early (the Dask cluster went away)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.records if r.status == status)
 
     @property
     def failed(self) -> bool:
-        return self.count(FAILED) > 0 or any(p.is_error for p in self.problems)
+        return (self.count(FAILED) > 0 or any(p.is_error for p in self.problems)
+                or self.stopped is not None)
 
     @property
     def notes(self) -> list[str]:
@@ -75,6 +77,8 @@ class BuildReport:
     def error_lines(self) -> list[str]:
         """Every error of the run, one line each (``output/build-errors.log``)."""
         lines = [p.format() for p in self.problems if p.is_error]
+        if self.stopped is not None:
+            lines.append(self.stopped.format())
         for record in self.records:
             if record.status == FAILED:
                 lines += [p.format() for p in record.problems if p.is_error]
@@ -93,4 +97,5 @@ class BuildReport:
             "removed": [f"output/{o}" for o in self.removed],
             "orphaned": [f"output/{o}" for o in self.orphaned],
             "interrupted": self.interrupted,
+            "stopped": self.stopped.format() if self.stopped else None,
         }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from notices.build.state import RecordDeps
 from notices.build.report import BUILT, FAILED, KEPT, UP_TO_DATE, BuildReport, RecordReport
 from notices.build.task import RenderSetup, RenderTask, TaskResult, run_task, start_worker
 from notices.template_set import TemplateSet
-from notices.errors import Problem, Severity, TemplateError
+from notices.errors import ClusterLost, Problem, Severity, TemplateError
 from notices.source.discovery import FoundRecord, discover_records
 from notices.source.paper import duplicate_paper_numbers
 from notices.source.reading import Unreadable, named_file_digest
@@ -76,6 +76,10 @@ class BuildRun:
                  on_record: Callable[[RecordReport], None] | None = None):
         from notices.render import runtime
 
+        if options.dask:
+            from notices.build.dask_cluster import require_dask
+
+            require_dask()  # before anything is read: one line with the install command
         runtime.prepare()
         self.workspace = workspace
         self.settings = workspace.settings
@@ -140,11 +144,11 @@ class BuildRun:
             self.on_start(len(discovery.records), len(stale))
         if stale:
             self._render(stale)
-        if across and not report.interrupted:
+        if across and not report.interrupted and not report.stopped:
             self.check_across_records({found.path for found in discover_records(
                 self.workspace.root).records} if paths else
                 {found.path for found in discovery.records})
-        if paths is None and not report.interrupted:
+        if paths is None and not report.interrupted and not report.stopped:
             present = {found.path for found in discovery.records}
             removed, orphaned, problems = self.folder.handle_removed(
                 present, prune=self.options.prune)
@@ -215,45 +219,102 @@ class BuildRun:
     # -- rendering --------------------------------------------------------------------
 
     def _render(self, stale: list[_Plan]) -> None:
-        from notices.build.workers import TaskFailure, WorkerPool
+        from notices.build.workers import TaskFailure
 
-        setup = RenderSetup(self.templates, self.settings, self.variant,
-                            self.options.formats, self.workspace.root)
-        jobs = max(1, min(self.options.jobs or os.cpu_count() or 1, len(stale)))
-        limits = self.settings.limits
         by_path = {plan.found.path: plan for plan in stale}
-        # Imported here, the renderers' modules are shared by every forked worker
-        # instead of being imported again by each.
-        import notices.render.docx  # noqa: F401
-        import notices.render.pdf  # noqa: F401
-
-        pool = WorkerPool(jobs, run_task, initializer=start_worker, initargs=(setup,),
-                          timeout=limits.render_timeout_seconds,
-                          memory_mb=limits.render_memory_mb, max_tasks=WORKER_MAX_RECORDS)
-        tasks = (RenderTask(p.found.path, p.found.stem, p.data, p.formats) for p in stale)
+        pool = self._make_pool(len(stale))
+        # Workers elsewhere (--dask) have no workspace: a task carries the files its
+        # record named last time, and asks for any other it turns out to need.
+        supplied = self.options.dask is not None
+        tasks: Iterable[RenderTask] = (self._task(plan, supplied) for plan in stale)
         try:
-            for task, outcome in pool.map_unordered(tasks):
-                plan = by_path[task.path]
-                if isinstance(outcome, TaskFailure):
-                    log.debug("worker failure for %s: %s", plan.found.path, outcome.reason)
-                    plan.report.problems.append(Problem(
-                        plan.found.path, f"rendering failed: {outcome.reason}"))
-                    plan.report.status = FAILED
-                else:
-                    self._store(plan, outcome)
-                if plan.report.status == FAILED:
-                    plan.report.stale_outputs = self.folder.recorded_for(plan.found.path)
-                self._finish(plan.report)
+            while True:
+                again = []  # tasks that named a file they were not given: add it, resend
+                for task, outcome in pool.map_unordered(tasks):
+                    plan = by_path[task.path]
+                    if isinstance(outcome, TaskResult) and outcome.needs:
+                        retry = self._with_file(task, outcome.needs)
+                        if retry is not None:
+                            again.append(retry)
+                            continue
+                        outcome = TaskFailure(task, f"the renderer asked again for "
+                                              f"{outcome.needs}, which it was given")
+                    if isinstance(outcome, TaskFailure):
+                        log.debug("worker failure for %s: %s", plan.found.path,
+                                  outcome.reason)
+                        plan.report.problems.append(Problem(
+                            plan.found.path, f"rendering failed: {outcome.reason}"))
+                        plan.report.status = FAILED
+                    else:
+                        self._store(plan, outcome)
+                    if plan.report.status == FAILED:
+                        plan.report.stale_outputs = self.folder.recorded_for(plan.found.path)
+                    self._finish(plan.report)
+                if not again:
+                    break
+                tasks = again
             pool.close()
         except KeyboardInterrupt:
             pool.terminate()
             self.report.interrupted = True
+        except ClusterLost as lost:
+            # Everything stored so far is written and recorded; the rest stays stale
+            # for the next build, as after Ctrl-C.
+            pool.terminate()
+            self.report.stopped = lost.problems[0]
         except BaseException:
             pool.terminate()
             raise
         for problems in pool.ready_reports:
             self.report.problems.extend(p for p in problems or ()
                                         if p not in self.report.problems)
+
+    def _make_pool(self, count: int):
+        """The pool that renders: worker processes here (--jobs), or a Dask cluster (--dask)."""
+        from notices.build.workers import WorkerPool
+
+        setup = RenderSetup(self.templates, self.settings, self.variant, self.options.formats,
+                            None if self.options.dask else self.workspace.root)
+        limits = self.settings.limits
+        jobs = max(1, min(self.options.jobs or os.cpu_count() or 1, count))
+        if self.options.dask:
+            from notices.build.dask_pool import DaskPool
+
+            return DaskPool(self.options.dask, run_task, initializer=start_worker,
+                            initargs=(setup,), digest=self._setup_digest(), workers=jobs,
+                            timeout=limits.render_timeout_seconds,
+                            memory_mb=limits.render_memory_mb, max_tasks=WORKER_MAX_RECORDS)
+        # Imported here, the renderers' modules are shared by every forked worker
+        # instead of being imported again by each.
+        import notices.render.docx  # noqa: F401
+        import notices.render.pdf  # noqa: F401
+
+        return WorkerPool(jobs, run_task, initializer=start_worker,
+                          initargs=(setup,), timeout=limits.render_timeout_seconds,
+                          memory_mb=limits.render_memory_mb, max_tasks=WORKER_MAX_RECORDS)
+
+    def _setup_digest(self) -> str:
+        """What a worker's set-up is made of: the template set, the settings, the options."""
+        import hashlib
+
+        parts = (self.templates.digest, self.settings.source_hash, self.variant,
+                 ",".join(self.options.formats))
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _task(self, plan: _Plan, supplied: bool) -> RenderTask:
+        files = None
+        if supplied:
+            deps = self.folder.state.deps.get(plan.found.path)
+            files = {path: named_file_digest(self.workspace.root, path)
+                     for path in (deps.files if deps else ())}
+        return RenderTask(plan.found.path, plan.found.stem, plan.data, plan.formats, files)
+
+    def _with_file(self, task: RenderTask, path: str) -> RenderTask | None:
+        """``task`` again with the named file ``path`` added; None if it had it already."""
+        if task.files is None or path in task.files:
+            return None
+        files = {**task.files, path: named_file_digest(self.workspace.root, path)}
+        return RenderTask(task.path, task.stem, task.data, task.formats, files)
 
     def _store(self, plan: _Plan, outcome: TaskResult) -> None:
         """Hand a rendered record's outputs to the output policy, and report what happened."""

@@ -155,7 +155,14 @@ class WorkerPool:
         # replaced after max_tasks records, so memory stays flat over thousands.
         self._max_tasks = max_tasks
         self.ready_reports: list[Any] = []  # what each worker's set-up reported
+        # Set by terminate(), which may come from another thread (a Dask worker closing
+        # its renderer): map_unordered then ends instead of replacing the workers.
+        self._terminated = False
         self._workers = [_Worker(self._context, *self._args) for _ in range(max(1, jobs))]
+        # A worker's successor, started when it takes its last task, so that its warm-up
+        # (fonts, the probe render: most of a second) overlaps that task instead of
+        # stalling the pool every max_tasks records.
+        self._successors: dict[_Worker, _Worker] = {}
 
     def _retire(self, worker: _Worker) -> None:
         """Stop an idle worker politely and start a fresh one in its place."""
@@ -168,14 +175,34 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        fresh = _Worker(self._context, *self._args)
+        if self._terminated:
+            return worker
+        fresh = self._successors.pop(worker, None) or _Worker(self._context, *self._args)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
+
+    def _hear_successor(self, successor: _Worker) -> None:
+        """A waiting successor is ready, or failed to start (then it is simply dropped:
+        the worker it was to follow is replaced the ordinary way, which reports why)."""
+        try:
+            kind, payload = successor.connection.recv()
+        except (EOFError, OSError):
+            kind, payload = "died", None
+        if kind == "ready":
+            successor.ready = True
+            self.ready_reports.append(payload)
+            return
+        for worker, waiting in list(self._successors.items()):
+            if waiting is successor:
+                del self._successors[worker]
+        successor.kill()
 
     def map_unordered(self, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
         """Yield ``(task, result or TaskFailure)`` as tasks finish."""
         pending = deque(tasks)
         while pending or any(w.task is not None for w in self._workers):
+            if self._terminated:
+                return
             for worker in list(self._workers):
                 if (self._max_tasks and worker.ready and worker.task is None
                         and worker.done >= self._max_tasks and pending):
@@ -185,9 +212,21 @@ class WorkerPool:
                     worker.task = pending.popleft()
                     worker.started = time.monotonic()
                     worker.connection.send(worker.task)
+                    if (self._max_tasks and worker.done + 1 >= self._max_tasks and pending
+                            and worker not in self._successors):
+                        self._successors[worker] = _Worker(self._context, *self._args)
             by_connection = {w.connection: w for w in self._workers}
-            ready = wait(list(by_connection), timeout=0.2)
+            successors = {s.connection: s for s in self._successors.values() if not s.ready}
+            try:
+                ready = wait(list(by_connection) + list(successors), timeout=0.2)
+            except (OSError, ValueError):  # a connection closed by terminate()
+                if self._terminated:
+                    return
+                raise
             for connection in ready:
+                if connection in successors:
+                    self._hear_successor(successors[connection])
+                    continue
                 worker = by_connection[connection]
                 try:
                     kind, payload = connection.recv()
@@ -252,17 +291,22 @@ class WorkerPool:
         return f"the renderer crashed (exit code {code})"
 
     def close(self) -> None:
-        for worker in self._workers:
+        workers = self._workers + list(self._successors.values())
+        self._successors.clear()
+        for worker in workers:
             try:
                 worker.connection.send(None)
             except (OSError, ValueError):
                 pass
-        for worker in self._workers:
+        for worker in workers:
             worker.process.join(timeout=2)
             worker.kill()
 
     def terminate(self) -> None:
-        for worker in self._workers:
+        self._terminated = True
+        successors = list(self._successors.values())
+        self._successors.clear()
+        for worker in self._workers + successors:
             worker.kill()
 
     def __enter__(self) -> WorkerPool:

@@ -75,6 +75,9 @@ def build(context: Context, paths, prune, quiet, as_json, **kwargs):
     if report.interrupted:
         emit("interrupted; the next build continues where this one stopped")
         sys.exit(EXIT_INTERRUPTED)
+    if report.stopped is not None:
+        emit(report.stopped)
+        emit("stopped; the next build continues where this one stopped")
     sys.exit(EXIT_PROBLEM if report.failed else 0)
 
 

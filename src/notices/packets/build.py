@@ -118,6 +118,12 @@ def build_packets(workspace: Workspace, committee: str, date: dt.date, *,
         report.problems.extend(report.build.problems)
         if report.build.interrupted:
             return report
+        if report.build.stopped is not None:  # the Dask cluster went away
+            report.failed = True
+            report.problems += [report.build.stopped, Problem(
+                "session", f"no packet written for {report.session}: not every notice of "
+                "the session was rendered")]
+            return report
         if report.failed or report.build.failed:
             report.failed = True
             report.problems.append(Problem("session", f"no packet written for "

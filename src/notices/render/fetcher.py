@@ -15,7 +15,10 @@ import mimetypes
 import posixpath
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from notices.render.runtime import import_weasyprint
+
+import_weasyprint()  # its libraries found quickly (see there)
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 log = logging.getLogger(__name__)
 

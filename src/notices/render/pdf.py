@@ -16,6 +16,7 @@ from notices.render import runtime
 if not runtime.is_prepared():  # WeasyPrint reads Fontconfig's set-up when imported
     raise RuntimeError("call notices.render.runtime.prepare() before importing "
                        "notices.render.pdf, so that only the bundled fonts are used")
+runtime.import_weasyprint()
 
 from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402

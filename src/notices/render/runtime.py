@@ -12,6 +12,8 @@
   ends; inside our private folder they go when the command ends.
 - **python-docx's ``cp`` namespace prefix** is restored after docxcompose rebinds it
   (python-docx would otherwise write core properties that Word calls damaged).
+- **WeasyPrint is imported through** :func:`import_weasyprint`, which finds its system
+  libraries with one ``ldconfig -p`` instead of the dozens of processes ctypes starts.
 
 Every entry point that renders (a build, ``check``, packets, a Dask worker, the preview
 server) calls :func:`prepare`; :mod:`notices.render.pdf` refuses to load without it.
@@ -21,7 +23,10 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -68,6 +73,52 @@ def _isolate_fontconfig() -> None:
     scratch = folder / "tmp"
     scratch.mkdir(mode=0o700)
     tempfile.tempdir = str(scratch)  # this process's and its forked workers' temporary files
+
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint, answering its library look-ups from one run of ``ldconfig -p``.
+
+    WeasyPrint tries each system library under several names (the Windows, macOS and
+    Linux spellings, the soname last). For every name that is not a file, cffi asks
+    ``ctypes.util.find_library``, which on Linux starts ``ldconfig -p``, then ``gcc``
+    and ``ld`` each time: about 15 failing names and 0.4-0.5 s of every process that
+    renders (profiled). Here they are answered from one listing, and a name that it
+    lacks is simply not found: WeasyPrint then tries its next spelling, and the soname
+    at the end is opened by the dynamic loader directly, from wherever ld would find it.
+    """
+    if "weasyprint" in sys.modules:
+        return
+    listing = _ldconfig_listing() if sys.platform == "linux" else None
+    if listing is None:
+        import weasyprint  # noqa: F401
+        return
+    import ctypes.util
+
+    original = ctypes.util.find_library
+    abi = "libc6,x86-64" if os.uname().machine == "x86_64" and sys.maxsize > 2**32 else "libc6"
+
+    def find_library(name: str) -> str | None:
+        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}".encode(),
+                          listing)
+        return os.fsdecode(found.group(1)) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = original
+
+
+def _ldconfig_listing() -> bytes | None:
+    for command in ("/sbin/ldconfig", "/usr/sbin/ldconfig"):
+        try:
+            return subprocess.run([command, "-p"], stdin=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, capture_output=False,
+                                  stdout=subprocess.PIPE, env={"LC_ALL": "C", "LANG": "C"},
+                                  timeout=10, check=True).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return None
 
 
 def _xml_escape(text: str) -> str:
