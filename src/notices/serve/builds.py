@@ -57,6 +57,11 @@ class Builder:
         return future
 
     def stop(self) -> None:
+        """Cancel the jobs still waiting and end the thread after the running one."""
+        with self._lock:
+            for future in self._waiting.values():
+                future.cancel()
+            self._waiting.clear()
         self._jobs.put(None)
 
     def _run(self) -> None:

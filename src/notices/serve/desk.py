@@ -140,10 +140,9 @@ class Desk:
         return self.outcomes.get(path)
 
     def saved(self, path: str) -> None:
-        """A form saved ``path``: the same as an editor's save, without waiting for the watcher."""
+        """A form saved ``path``: the same as an editor's save, without waiting for the
+        watcher (an open preview rebuilds now; another is built when it is opened)."""
         self.files_changed({path})
-        if path not in self.hub.previewed:
-            self.request_build(path)
 
     def stop(self) -> None:
         self.hub.close()

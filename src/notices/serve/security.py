@@ -89,8 +89,12 @@ class Guard:
                    for k, v in scope.get("headers", ())}
         problem = self.problem(scope["method"], headers)
 
+        started = False
+
         async def send_with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 present = {k.lower() for k, _ in message.get("headers", ())}
                 message = dict(message)
                 message["headers"] = list(message.get("headers", ())) + [
@@ -99,7 +103,14 @@ class Guard:
 
         if problem is not None:
             return await self.refuse(*problem)(scope, receive, send_with_headers)
-        return await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:  # noqa: BLE001 - shown as a page already; no traceback on stderr
+            # Starlette re-raises after its error page so that servers can log it; the
+            # desk has said it in one line (app.py), so it ends here.
+            if not started:
+                await self.refuse(500, "Etwas ist schiefgegangen.")(scope, receive,
+                                                                   send_with_headers)
 
     def problem(self, method: str, headers: dict[str, str]) -> tuple[int, str] | None:
         host = headers.get("host", "").lower()
