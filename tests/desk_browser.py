@@ -150,6 +150,14 @@ def click(driver, css: str) -> None:
     element.click()
 
 
+def _fetch(url: str) -> bytes:
+    """The bytes at ``url`` now (the PDF the preview's frame shows)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url) as response:
+        return response.read()
+
+
 def shoot(driver, path: Path, *, full_page: bool = True) -> Path:
     """A PNG of the page (the whole page's height, at most 3000 pixels)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,3 +168,99 @@ def shoot(driver, path: Path, *, full_page: bool = True) -> Path:
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
     return path
+
+
+SUBJECT = "INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide"
+FROM_EDITOR = "Quartiersmanagement Baumheide, verlängert bis 2027"
+FROM_FORM = "Quartiersmanagement Baumheide: Fortführung bis 2027"
+
+
+def walk_through(driver, desk: RunningDesk, root: Path, shots: Path, *,
+                 live_timeout: float = 30) -> dict:
+    """The clerk's round: overview, the seed's preview, a save in an editor and one in the
+    form (both seen live in the open preview), a conflict, a new Beschlussvorlage with a
+    missing field. One screenshot per page into ``shots``; returns what was seen."""
+    from selenium.webdriver.common.by import By
+
+    seen: dict = {}
+    driver.get(desk.url)
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.papers tbody tr"),
+             what="the overview's papers")
+    seen["overview_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "table.papers tbody tr"))
+    shoot(driver, shots / "uebersicht.png")
+    driver.set_window_size(1200, 900)
+
+    # The seed paper's preview: built on opening, the browser's PDF viewer in the page.
+    click(driver, f'a[href="/vorschau/{SEED}"]')
+    wait_for(lambda: driver.find_elements(By.ID, "pdf"), 90, what="the seed's PDF")
+    seen["preview_subject"] = text_of(driver, "#subject")
+    wait_for(lambda: driver.execute_script("return document.body.dataset.listening"),
+             what="the preview listening for changes")
+    time.sleep(1.5)  # the PDF viewer draws its first page
+    shoot(driver, shots / "vorschau.png", full_page=False)
+    preview = driver.current_window_handle
+
+    # An editor saves the record: the open preview follows by itself.
+    record = root / SEED
+    started = time.monotonic()
+    record.write_text(record.read_text(encoding="utf-8").replace(SUBJECT, FROM_EDITOR),
+                      encoding="utf-8")
+    wait_for(lambda: text_of(driver, "#subject") == FROM_EDITOR, live_timeout,
+             what="the preview to show the editor's subject")
+    seen["editor_seconds"] = time.monotonic() - started
+    seen["pdf_after_editor"] = _fetch(driver.find_element(By.ID, "pdf").get_attribute("src"))
+
+    # The form in a second tab: change the subject, save; the first tab follows.
+    driver.switch_to.new_window("tab")
+    driver.get(desk.url + "bearbeiten/" + SEED)
+    fill(driver, "subject", FROM_FORM)
+    shoot(driver, shots / "bearbeiten.png")
+    driver.set_window_size(1200, 900)
+    started = time.monotonic()
+    click(driver, 'button[value="save"]')
+    wait_for(lambda: "Gespeichert." in text_of(driver, ".notice"), what="the save")
+    form_tab = driver.current_window_handle
+    driver.switch_to.window(preview)
+    wait_for(lambda: text_of(driver, "#subject") == FROM_FORM, live_timeout,
+             what="the preview to show the form's subject")
+    seen["form_seconds"] = time.monotonic() - started
+    seen["pdf_after_form"] = _fetch(driver.find_element(By.ID, "pdf").get_attribute("src"))
+
+    # No lost edits: the form was loaded, then an editor saved; the form's save is refused.
+    driver.switch_to.window(form_tab)
+    driver.get(desk.url + "bearbeiten/" + SEED)
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "signatory: Dodenhoff", "signatory: Dodenhoff (im Editor)"), encoding="utf-8")
+    fill(driver, "signatory", "Dodenhoff (im Formular)")
+    click(driver, 'button[value="save"]')
+    seen["conflict_heading"] = wait_for(lambda: text_of(driver, "h1"), what="the 409 page")
+    seen["conflict_file"] = record.read_text(encoding="utf-8")
+    shoot(driver, shots / "konflikt.png")
+    driver.set_window_size(1200, 900)
+
+    # A new Beschlussvorlage from the form, its proposal left out.
+    driver.get(desk.url + "neu")
+    shoot(driver, shots / "neu-auswahl.png", full_page=False)
+    driver.find_element(By.CSS_SELECTOR, '#art option[value="beschlussvorlage"]').click()
+    driver.find_element(By.XPATH, '//select[@id="amt"]/option[text()="Bauamt"]').click()
+    click(driver, "form.new-form button")
+    wait_for(lambda: driver.find_elements(By.NAME, "proposal"), what="the new form")
+    for name, value in {"subject": "Neue Bänke am Quartiersplatz Baumheide",
+                        "file_number": "600.40", "contact.name": "Frau Bültmann",
+                        "contact.phone": "0521 513224",
+                        "consultations[0].committee": "Bezirksvertretung Heepen",
+                        "consultations[0].agenda_item": "7", "reasons": "Die Bürgerbeteiligung "
+                        "hat **mehr Sitzplätze im Schatten** gewünscht.",
+                        "finances": "keine", "signatory": "Dodenhoff"}.items():
+        fill(driver, name, value)
+    set_value(driver, "consultations[0].date", "2023-05-11")
+    wait_for(lambda: "mehr Sitzplätze im Schatten" in text_of(driver, "#md-reasons strong"),
+             what="the Markdown preview")
+    click(driver, 'button[value="save"]')
+    seen["missing_message"] = wait_for(lambda: text_of(driver, "#problem-proposal-1"),
+                                       what="the message at the missing field")
+    seen["new_path"] = driver.current_url.split("/bearbeiten/")[1].split("?")[0]
+    driver.execute_script("document.getElementById('f-proposal').scrollIntoView("
+                          "{block: 'center'})")
+    shoot(driver, shots / "neu.png")
+    return seen

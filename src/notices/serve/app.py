@@ -9,6 +9,7 @@ expected or not, is a page in German with its message, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import os
@@ -129,6 +130,9 @@ def _environment(desk: Desk) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["de_date"] = format_date
+    # The form's base text travels as base64: browsers send a field's line ends as CRLF,
+    # which would change the bytes its version is the hash of.
+    environment.filters["base64"] = lambda text: base64.b64encode(text.encode()).decode()
     environment.globals.update(
         status_labels=STATUS_LABELS, yes_no_choices=YES_NO_CHOICES, date_input=date_input,
         yes_no_value=_yes_no_value, workspace_name=desk.root.name,

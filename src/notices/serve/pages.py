@@ -7,6 +7,8 @@ what ``check``, ``build`` and ``new`` would say, shown in the browser.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import difflib
 import os
@@ -156,8 +158,12 @@ async def save(request: Request) -> Response:
     desk = desk_of(request)
     form = await read_checked_form(request, desk.secret)
     catalog = await desk.catalog_async()
-    base, version = form.get("_base", ""), form.get("_version", "")
-    if version and version_of(base.encode("utf-8")) != version:
+    version = form.get("_version", "")
+    try:
+        base = base64.b64decode(form.get("_base", ""), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        base = None
+    if base is None or version and version_of(base.encode("utf-8")) != version:
         raise HTTPException(400, "Das Formular wurde verändert; laden Sie die Seite neu.")
     if "path" in request.path_params:
         path = record_of(request)
