@@ -187,8 +187,6 @@ def walk_through(driver, desk: RunningDesk, root: Path, shots: Path, *,
     wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "table.papers tbody tr"),
              what="the overview's papers")
     seen["overview_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "table.papers tbody tr"))
-    shoot(driver, shots / "uebersicht.png")
-    driver.set_window_size(1200, 900)
 
     # The seed paper's preview: built on opening, the browser's PDF viewer in the page.
     click(driver, f'a[href="/vorschau/{SEED}"]')
@@ -263,4 +261,12 @@ def walk_through(driver, desk: RunningDesk, root: Path, shots: Path, *,
     driver.execute_script("document.getElementById('f-proposal').scrollIntoView("
                           "{block: 'center'})")
     shoot(driver, shots / "neu.png")
+
+    # Back to the overview: the new paper is there, a draft with an error.
+    driver.set_window_size(1200, 900)
+    driver.get(desk.url)
+    row = f'tr[data-path="{seen["new_path"]}"]'
+    seen["new_statuses"] = wait_for(lambda: text_of(driver, row + " td:nth-child(5)"),
+                                    what="the new paper in the overview")
+    shoot(driver, shots / "uebersicht.png")
     return seen

@@ -130,7 +130,7 @@ def test_the_preview_shows_what_notices_build_writes(reader, built_root, runner)
     page = reader.get(f"/vorschau/{SEED}")
     assert page.status_code == 200
     assert re.search(r'<iframe id="pdf"[^>]+src="/ausgabe/2023/baumheide.pdf\?v=\d+"', page.text)
-    assert "aktuell, wie notices build sie schreibt" in page.text
+    assert "aktuell, so wie notices build sie schreibt" in page.text
     pdf = reader.get("/ausgabe/2023/baumheide.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     assert pdf.content == (built_root / "output/2023/baumheide.pdf").read_bytes()

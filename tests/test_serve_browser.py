@@ -11,10 +11,15 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from desk_browser import (
-    FROM_EDITOR, FROM_FORM, browser_available, chrome, running_desk, sample_workspace,
-    walk_through)
+    FROM_EDITOR,
+    FROM_FORM,
+    browser_available,
+    chrome,
+    running_desk,
+    sample_workspace,
+    walk_through,
+)
 
 pytest.importorskip("selenium")
 pytestmark = [pytest.mark.slow,
@@ -55,6 +60,7 @@ def test_the_clerks_round_in_the_browser(tmp_path):
     assert seen["missing_message"].endswith("missing (Beschlussvorschlag)")
     saved = (root / seen["new_path"]).read_text(encoding="utf-8")
     assert "kind: beschlussvorlage" in saved and "Neue Bänke am Quartiersplatz" in saved
+    assert seen["new_statuses"] == "Fehler Entwurf"
     assert sorted(p.name for p in shots.iterdir()) == [
         "bearbeiten.png", "konflikt.png", "neu-auswahl.png", "neu.png", "uebersicht.png",
         "vorschau.png"]

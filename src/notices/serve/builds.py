@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Outcome:
     status: str  # built, up to date, kept, failed
     problems: list[Problem] = field(default_factory=list)
     version: str | None = None  # the record's version the build read
+    finished: float = field(default_factory=time.time)  # when the build ended
 
 
 class Builder:

@@ -94,7 +94,7 @@ def _mtime(path) -> int:
 def _build_status(outcome, fresh: bool) -> str:
     if outcome is None:
         return "Die Vorlage wird erstellt …"
-    time = dt.datetime.now().strftime("%H:%M:%S")
+    time = dt.datetime.fromtimestamp(outcome.finished).strftime("%H:%M:%S")
     if outcome.status == "failed":
         return (f"Stand {time}: nicht erstellt, die Vorlage hat Fehler (die PDF-Datei unten ist "
                 "die letzte, die sich erstellen ließ).")
@@ -103,7 +103,7 @@ def _build_status(outcome, fresh: bool) -> str:
                 "(notices build --force überschreibt sie).")
     if not fresh:
         return "Die Vorlage wurde geändert und wird neu erstellt …"
-    return f"Stand {time}: aktuell, wie notices build sie schreibt."
+    return f"Stand {time}: aktuell, so wie notices build sie schreibt."
 
 
 # -- editing -----------------------------------------------------------------------
