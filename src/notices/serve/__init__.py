@@ -74,7 +74,8 @@ def serve(root: Path, sock: socket.socket, *, allow_remote: bool = False,
     host, port = sock.getsockname()[:2]
     app = create_app(root, host=host, port=port, allow_remote=allow_remote)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False,
+                            timeout_keep_alive=30)
     server = uvicorn.Server(config)
     if open_browser:
         threading.Thread(target=_open_when_ready, args=(server, url_of(sock)),

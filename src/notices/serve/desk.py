@@ -43,6 +43,8 @@ class Desk:
         self._generation = 0
         self._catalog: tuple[int, Catalog] | None = None
         self._catalog_lock = threading.Lock()
+        self._pages: dict[tuple, object] = {}
+        self._pages_generation = -1
 
     # -- the catalog ------------------------------------------------------------------
 
@@ -53,6 +55,24 @@ class Desk:
             if self._catalog is None or self._catalog[0] != generation:
                 self._catalog = (generation, make_catalog(self.workspace))
             return self._catalog[1]
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever a source changed or a build ended: what pages are made from."""
+        return self._generation
+
+    def page(self, key: tuple, make):
+        """A page's response made once per generation (pages change only with the files;
+        the overview under load costs a lookup instead of a render)."""
+        if self._pages_generation != self._generation:
+            self._pages.clear()
+            self._pages_generation = self._generation
+        found = self._pages.get(key)
+        if found is None:
+            found = make()
+            if len(self._pages) < 512:
+                self._pages[key] = found
+        return found
 
     async def catalog_async(self) -> Catalog:
         cached = self._catalog

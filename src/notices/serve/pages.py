@@ -48,9 +48,23 @@ def record_of(request: Request) -> str:
     return path
 
 
+def _cached(request: Request, key: tuple, make) -> Response:
+    status, body = desk_of(request).page(key, lambda: _body(make()))
+    return HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
+
+
+def _body(response: HTMLResponse) -> tuple[int, bytes]:
+    return response.status_code, response.body
+
+
 async def overview(request: Request) -> Response:
     desk = desk_of(request)
     catalog = await desk.catalog_async()
+    return _cached(request, ("overview", str(request.query_params)),
+                   lambda: _overview(request, desk, catalog))
+
+
+def _overview(request: Request, desk, catalog) -> Response:
     query = request.query_params
     filters = {"kind": query.get("art", ""), "committee": query.get("gremium", ""),
                "date": query.get("datum", ""), "status": query.get("status", "")}
@@ -74,6 +88,12 @@ async def preview(request: Request) -> Response:
     paper = catalog.paper(path)
     if paper is None:
         raise HTTPException(404, f"{path} ist keine Vorlage (siehe Übersicht).")
+    fresh = path in desk.fresh
+    return _cached(request, ("preview", path, fresh, id(outcome)),
+                   lambda: _preview(request, desk, paper, outcome, fresh))
+
+
+def _preview(request: Request, desk, paper, outcome, fresh: bool) -> Response:
     pdf = desk.workspace.output_dir / f"{paper.stem}.pdf"
     problems = list(paper.problems)
     if outcome is not None:
@@ -81,7 +101,7 @@ async def preview(request: Request) -> Response:
     return render(request, "preview.html", paper=paper, problems=problems,
                   pdf=pdf.is_file(), pdf_version=_mtime(pdf),
                   docx=(desk.workspace.output_dir / f"{paper.stem}.docx").is_file(),
-                  build_status=_build_status(outcome, path in desk.fresh))
+                  build_status=_build_status(outcome, fresh))
 
 
 def _mtime(path) -> int:
