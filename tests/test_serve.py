@@ -352,3 +352,58 @@ def test_the_session_button_builds_its_documents(client):
         assert f'href="/ausgabe/sessions/{name}"' in page.text
     overview = client.get("/").text
     assert 'href="/ausgabe/sessions/2023-04-25_stadtentwicklungsausschuss.pdf"' in overview
+
+
+def test_a_build_in_a_terminal_holds_the_preview_until_it_is_done(client, root):
+    from notices.build.lock import OutputLock
+
+    lock = OutputLock(root / "output")  # as `notices build` holds it while it runs
+    try:
+        page = client.get(f"/vorschau/{SEED}")
+        assert page.status_code == 200
+        assert "gerade ein anderer Build in output/" in page.text
+        assert "another build is running on this output folder" in page.text
+    finally:
+        lock.release()
+    page = client.get(f"/vorschau/{SEED}")
+    assert "so wie notices build sie schreibt" in page.text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--host", "0.0.0.0"], "--host: 0.0.0.0 can be reached from other machines, and "
+     "notices serve has no login; add --allow-remote if that is what you want"),
+    (["--host", "192.0.2.1", "--port", "0"], "--host: 192.0.2.1 can be reached"),
+])
+def test_serve_refuses_other_addresses_without_allow_remote(runner, root, args, message):
+    from notices.cli import main
+
+    result = runner.invoke(main, ["-C", str(root), "serve", "--no-browser", *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_serve_without_its_extra_names_the_install(runner, root, monkeypatch):
+    from notices.cli import main
+
+    monkeypatch.setattr("notices.serve.missing_packages", lambda: ["starlette", "uvicorn"])
+    result = runner.invoke(main, ["-C", str(root), "serve", "--no-browser"])
+    assert result.exit_code == 2
+    assert result.output == ("notices serve needs starlette, uvicorn: "
+                             "pip install 'notices[serve]'\n")
+
+
+def test_a_taken_port_is_one_line(runner, root):
+    import socket
+
+    from notices.cli import main
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        result = runner.invoke(main, ["-C", str(root), "serve", "--no-browser", "--port",
+                                      str(port)])
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert result.output == f"--port: 127.0.0.1:{port} is in use (choose another with --port)\n"

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from notices.errors import NoticesError, Problem
+from notices.errors import BuildLockedError, NoticesError, Problem
 
 log = logging.getLogger(__name__)
+LOCKED = "locked"  # another build (notices build in a terminal) held output/
 
 
 @dataclass
@@ -101,6 +102,8 @@ def build_record(workspace, path: str) -> Outcome:
         version = None
     try:
         report = build(workspace, [workspace.root / path], options=BuildOptions())
+    except BuildLockedError as error:
+        return Outcome(path, LOCKED, list(error.problems), version)
     except NoticesError as error:
         return Outcome(path, "failed", list(error.problems), version)
     record = next((r for r in report.records if r.path == path), None)

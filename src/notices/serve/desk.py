@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from notices.errors import NoticesError, Problem
-from notices.serve.builds import Builder, Outcome, build_record
+from notices.serve.builds import LOCKED, Builder, Outcome, build_record
 from notices.serve.catalog import Catalog, make_catalog
 from notices.serve.live import Hub
 from notices.source.discovery import is_record_name
@@ -134,7 +134,7 @@ class Desk:
             outcome = finished.result() if error is None else Outcome(
                 path, "failed", [Problem(path, f"could not be built: {error}")])
             self.outcomes[path] = outcome
-            if started.get("stamp") == self._stamp(path):
+            if started.get("stamp") == self._stamp(path) and outcome.status != LOCKED:
                 self.fresh.add(path)  # else it changed while building: built again soon
             self._generation += 1  # new outputs: the overview's links and statuses
             log.info("%s: %s", outcome.status, path)

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from notices.errors import NoticesError
+from notices.serve.builds import LOCKED
 from notices.serve.editing import apply_form, check_text, open_draft, place_problems
 from notices.serve.forms import change_list, read_form
 from notices.serve.security import read_form as read_checked_form
@@ -115,9 +116,13 @@ def _build_status(outcome, fresh: bool) -> str:
     if outcome is None:
         return "Die Vorlage wird erstellt …"
     time = dt.datetime.fromtimestamp(outcome.finished).strftime("%H:%M:%S")
+    if outcome.status == LOCKED:
+        return (f"Stand {time}: nicht erstellt, weil gerade ein anderer Build in output/ "
+                "schreibt (notices build in einem Terminal?); beim nächsten Öffnen oder "
+                "Speichern wird sie erstellt.")
     if outcome.status == "failed":
-        return (f"Stand {time}: nicht erstellt, die Vorlage hat Fehler (die PDF-Datei unten ist "
-                "die letzte, die sich erstellen ließ).")
+        return (f"Stand {time}: nicht erstellt (siehe Probleme); die PDF-Datei unten ist die "
+                "letzte, die sich erstellen ließ.")
     if outcome.status == "kept":
         return (f"Stand {time}: eine Ausgabe wurde von Hand geändert und bleibt, wie sie ist "
                 "(notices build --force überschreibt sie).")
