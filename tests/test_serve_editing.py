@@ -182,3 +182,17 @@ def test_a_markdown_record_keeps_its_front_matter_apart_from_its_body():
     parts = RecordText.split("---\na: 1\n---\nText\n", markdown=True)
     assert (parts.head, parts.yaml, parts.body) == ("---\n", "a: 1\n", "Text\n")
     assert parts.with_body("Neu\n").join() == "---\na: 1\n---\nNeu\n"
+
+
+def test_a_group_the_record_lacks_is_written_in_its_place(repo_kinds):
+    workspace, templates = repo_kinds
+    text = (REPO / "records/2023/baumheide.yaml").read_text(encoding="utf-8")
+    without = text.split("session:")[0] + "subject:" + text.split("subject:")[1]
+    draft = open_draft("records/2023/x.yaml", without, version_of(without.encode()),
+                       templates.declared_kinds()[0], workspace.settings.offices)
+    form = submitted(draft.fields, draft.values)
+    form.update({"session.committee": "Bezirksvertretung Heepen", "session.date": "2023-04-20",
+                 "session.public": "nein"})
+    new = apply_form(draft, read_form(draft.fields, form))
+    assert "  phone: 0521 513224\nsession:\n  committee: Bezirksvertretung Heepen\n" \
+        "  date: 20.04.2023\n  public: nein\nsubject:" in new

@@ -269,8 +269,11 @@ def _diff_group(fields, new: dict, old: dict, path: tuple, found: Changes) -> No
         if spec.widget == "group":
             if isinstance(before, dict):
                 _diff_group(spec.children, value or {}, before, here, found)
-            elif _has_text(value):
-                found.set.append((here, _written(spec, value, None)))
+            elif _has_text(value):  # a group the record does not have yet
+                found.set.append((here, {child.name: _written(child, value.get(child.name),
+                                                              None)
+                                         for child in spec.children
+                                         if value.get(child.name) is not None}))
         elif spec.widget in ("list", "textlist"):
             _diff_list(spec, value or [], before, here, found)
         elif not same(spec, value, before):
