@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from notices.errors import Problem, UsageError
@@ -32,9 +33,26 @@ COMMON_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class NewRecord:
+    """A new record before it is written: where it goes and its text."""
+
+    path: Path
+    text: str
+    kind: Kind
+
+
 def new_record(workspace: Workspace, kind_name: str, office: str, *,
                today: dt.date | None = None) -> Path:
     """Write a new record; return its path. Refuses to overwrite anything."""
+    planned = plan_new_record(workspace, kind_name, office, today=today)
+    return write_new_record(workspace, planned.path, planned.text)
+
+
+def plan_new_record(workspace: Workspace, kind_name: str, office: str, *,
+                    today: dt.date | None = None) -> NewRecord:
+    """The path and text ``notices new`` would write (``notices serve`` fills the text in
+    a form first); :class:`UsageError` for an unknown kind or office."""
     from notices.template_set import TemplateSet
 
     today = today or dt.date.today()
@@ -58,9 +76,13 @@ def new_record(workspace: Workspace, kind_name: str, office: str, *,
         while (folder / f"{kind_name}-{number}.yaml").exists():
             number += 1
         name = f"{kind_name}-{number}.yaml"
-    path = folder / name
-    text = record_text(kinds[kind_name], office, paper_number, today)
-    folder.mkdir(parents=True, exist_ok=True)
+    return NewRecord(folder / name, record_text(kinds[kind_name], office, paper_number, today),
+                     kinds[kind_name])
+
+
+def write_new_record(workspace: Workspace, path: Path, text: str) -> Path:
+    """Write a new record's text at ``path``, never over an existing file; return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:

@@ -27,7 +27,6 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
                     ) -> tuple[list[Problem], list[RecordResult]]:
     """Problems of the templates and registry, and each record's result with its problems."""
     from notices.packets.cover import check_packet_templates
-    from notices.packets.sessions import group_sessions
     from notices.render import runtime
 
     runtime.prepare()
@@ -45,7 +44,22 @@ def check_workspace(workspace: Workspace, paths: list[Path] | None = None
                                         variant=settings.pdf_variant).setup_problems)
         problems.extend(check_packet_templates(templates, city=settings.city,
                                                variant=settings.pdf_variant, stylesheets=True))
-    loader = RecordLoader(settings, templates.declared_kinds()[0])
+    record_problems, results = check_records(workspace, templates, paths)
+    return problems + record_problems, results
+
+
+def check_records(workspace: Workspace, templates: TemplateSet, paths: list[Path] | None = None
+                  ) -> tuple[list[Problem], list[RecordResult]]:
+    """The records' half of :func:`check_workspace`: each record validated, its content
+    checked, and the rules that span records (sessions, paper numbers, session records).
+
+    ``notices serve`` runs this part on every change (the templates' half fills them
+    with probes, which takes seconds); the problems are the same lines either way.
+    """
+    from notices.packets.sessions import group_sessions
+
+    problems: list[Problem] = []
+    loader = RecordLoader(workspace.settings, templates.declared_kinds()[0])
     results, request_problems = load_records(workspace.root, loader, paths)
     for result in results:
         if result.ok:
