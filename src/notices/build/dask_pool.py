@@ -36,7 +36,7 @@ from distributed.scheduler import KilledWorker
 
 from notices.build.dask_cluster import connect, one_line
 from notices.build.dask_worker import RenderPlugin, run_on_worker
-from notices.build.workers import TaskFailure
+from notices.build.workers import Pool, TaskFailure
 from notices.errors import ClusterError, ClusterLost, ClusterUnavailable
 
 CONNECT_TIMEOUT = 10.0  # s to reach a scheduler
@@ -45,7 +45,7 @@ HEALTH_INTERVAL = 5.0  # s without a result before asking the scheduler whether 
 CLOSE_TIMEOUT = 5.0
 
 
-class DaskPool:
+class DaskPool(Pool):
     """Run ``function(state, task)`` on a Dask cluster; ``state = initializer(*initargs)``.
 
     ``address`` is ``"local"`` (a LocalCluster of ``workers`` single-threaded processes
@@ -260,15 +260,6 @@ class DaskPool:
                 client.sync(client._unregister_worker_plugin, name=self._plugin_name,
                             callback_timeout=timeout)
         self._connection.close(timeout=timeout)
-
-    def __enter__(self) -> DaskPool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if exc[0] is None:
-            self.close()
-        else:
-            self.terminate()
 
 
 class _InitError:

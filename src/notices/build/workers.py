@@ -140,7 +140,27 @@ class _Worker:
             _PARENT_ENDS.remove(self.connection)
 
 
-class WorkerPool:
+class Pool:
+    """What every pool shares as a context: closed when the work ended, terminated when
+    it was interrupted or failed (so no renderer outlives the build)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def terminate(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.terminate()
+
+
+class WorkerPool(Pool):
     """Run ``function(state, task)`` in ``jobs`` processes; ``state = initializer(*initargs)``."""
 
     def __init__(self, jobs: int, function: Callable, *, initializer: Callable | None = None,
@@ -308,15 +328,6 @@ class WorkerPool:
         self._successors.clear()
         for worker in self._workers + successors:
             worker.kill()
-
-    def __enter__(self) -> WorkerPool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if exc[0] is None:
-            self.close()
-        else:
-            self.terminate()
 
 
 def run_limited(function: Callable, argument, *, timeout: float | None,

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from notices.packets.cover import Item
+from notices.packets.word_fields import field
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -58,11 +59,7 @@ def _link(anchor: str, value: str) -> str:
 
 
 def _page_field(anchor: str, page: int) -> str:
-    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {anchor} \\h </w:instrText>'
-            '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-            f"<w:r><w:t>{page}</w:t></w:r>"
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    return field(f"PAGEREF {anchor} \\h", str(page))
 
 
 def fit_cover_table(body: etree._Element, items: list[Item]) -> None:

@@ -37,10 +37,10 @@ def packet_footer(xml: bytes, variant: str, section, label: str,
         for runs, instruction in _fields(paragraph):
             keyword = instruction.split()[0].upper() if instruction.split() else ""
             if keyword == "PAGE":
-                replacement = (_field("PAGE", own_page) if section.anchor is None
+                replacement = (field("PAGE", own_page) if section.anchor is None
                                else _own_page_field(section.anchor, own_page))
             elif keyword in ("NUMPAGES", "SECTIONPAGES"):
-                replacement = _field("SECTIONPAGES", own_total)
+                replacement = field("SECTIONPAGES", own_total)
             else:
                 continue
             properties = runs[0].find(f"{W}rPr")
@@ -55,8 +55,8 @@ def packet_footer(xml: bytes, variant: str, section, label: str,
         properties = last.find(f"{W}pPr")
         if properties is not None:
             line.append(copy.deepcopy(properties))
-        text = (_text(f"{label} ") + _field("PAGE", str(section.layout.first_page))
-                + _text(" von ") + _field("NUMPAGES", str(total)))
+        text = (_text(f"{label} ") + field("PAGE", str(section.layout.first_page))
+                + _text(" von ") + field("NUMPAGES", str(total)))
         for element in _runs(text, None):
             line.append(element)
         last.addnext(line)
@@ -106,7 +106,8 @@ def _text(value: str) -> str:
     return f'<w:r><w:t xml:space="preserve">{value}</w:t></w:r>'
 
 
-def _field(instruction: str, result: str) -> str:
+def field(instruction: str, result: str) -> str:
+    """A simple Word field: ``instruction`` with ``result`` shown until Word updates it."""
     return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
             f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
@@ -124,7 +125,7 @@ def _own_page_field(anchor: str, result: str) -> str:
         return f'<w:r><w:instrText xml:space="preserve"> {text} </w:instrText></w:r>'
 
     formula = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>' + instr("=")
-               + _field("PAGE", "1") + instr("-") + _field(f"PAGEREF {anchor}", "1")
+               + field("PAGE", "1") + instr("-") + field(f"PAGEREF {anchor}", "1")
                + instr("+ 1") + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
                + f"<w:r><w:t>{result}</w:t></w:r>"
                + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
