@@ -159,6 +159,9 @@ def test_a_foreign_host_header_is_refused(reader, host):
     page = reader.get("/", headers={"host": host})
     assert page.status_code == 400
     assert "gehört nicht zu diesem Schreibtisch" in page.text
+    # A page re-bound to this machine must not learn the token that lets it post.
+    token = form_of(reader.get("/neu?art=mitteilung&amt=Bauamt").text)["_csrf"]
+    assert token and token not in page.text
     assert reader.get("/", headers={"host": "localhost:8000"}).status_code == 200
 
 
@@ -168,7 +171,10 @@ def test_a_foreign_host_header_is_refused(reader, host):
     "/bearbeiten/notices.toml", "/ausgabe/../notices.toml", "/ausgabe/%2e%2e/notices.toml",
     "/ausgabe/.notices-state.sqlite", "/ausgabe/..%2Fnotices.toml", "/static/../app.py",
     "/static/%2e%2e/app.py", "/bearbeiten/records/2023/lageplan.svg",
-    "/vorschau/records%2F..%2F..%2F..%2Fetc%2Fhostname"])
+    "/vorschau/records%2F..%2F..%2F..%2Fetc%2Fhostname",
+    # encoded slashes are refused even where they would name a file that exists
+    "/vorschau/records/2023%2Fbaumheide.yaml", "/bearbeiten/records%2F2023%2Fbaumheide.yaml",
+    "/ausgabe/2023%2Fbaumheide.pdf", "/vorschau/records%5C2023%5Cbaumheide.yaml"])
 def test_no_path_outside_the_workspace_can_be_read(reader, url):
     page = reader.get(url)
     assert page.status_code == 404

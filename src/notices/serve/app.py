@@ -60,15 +60,22 @@ def create_app(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     desk = Desk(root)
     environment = _environment(desk)
 
-    def render_page(template: str, status_code: int = 200, **context) -> HTMLResponse:
+    def render_page(template: str, status_code: int = 200, *, token: bool = True,
+                    **context) -> HTMLResponse:
         context.setdefault("page", "")
-        html = environment.get_template(template).render(csrf=desk.secret, **context)
+        html = environment.get_template(template).render(
+            csrf=desk.secret if token else "", **context)
         return HTMLResponse(html, status_code=status_code,
                             headers={"cache-control": "no-store"})
 
-    def error_page(status_code: int, message: str) -> HTMLResponse:
-        return render_page("error.html", status_code,
+    def error_page(status_code: int, message: str, *, token: bool = True) -> HTMLResponse:
+        return render_page("error.html", status_code, token=token,
                            title=ERROR_TITLES.get(status_code, "Fehler"), message=message)
+
+    def refused_page(status_code: int, message: str) -> HTMLResponse:
+        # What the guard refuses (a foreign host: perhaps a page whose DNS name was
+        # re-bound to this machine) never carries the token that would let it post.
+        return error_page(status_code, message, token=False)
 
     async def http_error(request: Request, error: HTTPException) -> Response:
         message = error.detail
@@ -122,7 +129,7 @@ def create_app(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     app.state.desk = desk
     app.state.render = render_page
     hosts = allowed_hosts(host, port, allow_remote=allow_remote)
-    return Guard(app, hosts=hosts, refuse=error_page)
+    return Guard(app, hosts=hosts, refuse=refused_page)
 
 
 def _environment(desk: Desk) -> jinja2.Environment:

@@ -87,7 +87,7 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", ())}
-        problem = self.problem(scope["method"], headers)
+        problem = self.problem(scope["method"], headers, scope.get("raw_path") or b"")
 
         started = False
 
@@ -112,11 +112,16 @@ class Guard:
                 await self.refuse(500, "Etwas ist schiefgegangen.")(scope, receive,
                                                                    send_with_headers)
 
-    def problem(self, method: str, headers: dict[str, str]) -> tuple[int, str] | None:
+    def problem(self, method: str, headers: dict[str, str],
+                raw_path: bytes = b"") -> tuple[int, str] | None:
         host = headers.get("host", "").lower()
         if host not in self.hosts:
             return 400, ("Diese Adresse gehört nicht zu diesem Schreibtisch. Öffnen Sie ihn "
                          "über http://127.0.0.1 oder http://localhost mit seinem Port.")
+        # An encoded slash or backslash would be decoded into a path the routes then
+        # take apart; the desk's own links never encode them, so such a path is nothing.
+        if any(code in raw_path.lower() for code in (b"%2f", b"%5c")):
+            return 404, "Diese Seite gibt es nicht."
         if method not in SAFE_METHODS:
             origin = headers.get("origin")
             if origin is not None and origin.lower() not in self.origins:
