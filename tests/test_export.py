@@ -316,6 +316,21 @@ def test_the_archive_gets_everything_non_public_marked_and_no_draft(xdomea):
                    for n in pdfs)
 
 
+def test_an_attachment_that_is_not_pdf_a_is_listed_and_said_not_handed_over(xdomea):
+    """The sample Lageplan (an ordinary PDF) goes into the message as metadata with a
+    remark, without its file, and the export says so in a warning naming it."""
+    root = message(xdomea[0])
+    (anlage,) = [a for a in root.iter("{%s}Anlage" % XNS["x"])
+                 if "Lageplan" in a.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=XNS)]
+    assert "nicht als PDF/A" in anlage.findtext("x:AllgemeineMetadaten/x:Bemerkung",
+                                               namespaces=XNS)
+    assert anlage.find("x:Version", namespaces=XNS) is None
+    (warning,) = [p for p in xdomea[1]["problems"] if "not handed over" in p]
+    assert warning.startswith("output/2023/beschluesse/quartiersplatz-vorentwurf_anlage-1.pdf: "
+                              "warning: not handed over to the archive: 'Anlage 1: Vorentwurf "
+                              "Quartiersplatz Baumheide, Lageplan' is not a PDF/A file"), warning
+
+
 def test_xdomea_is_reproducible_rewrites_nothing_and_filters(xdomea, built, tmp_path):
     zip_path, _ = xdomea
     mtime = zip_path.stat().st_mtime_ns

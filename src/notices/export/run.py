@@ -129,10 +129,26 @@ def export_xdomea(workspace: Workspace, target: Path, *, committee: str | None =
         body, target, committee=committee, date_from=date_from, date_to=date_to,
         nonpublic_code=nonpublic_code))
     report.counts = result.counts
+    for file in result.not_archival:
+        report.problems.append(Problem(
+            _shown(workspace, file), f"not handed over to the archive: {file.name!r} "
+            "is not a PDF/A file; the message lists it with its metadata and the remark "
+            "'Datei liegt nicht als PDF/A vor', without the file. Save the file beside "
+            "its record as PDF/A to hand it over", severity=Severity.WARNING))
     report.written = [result.path.name] if result.written else []
     report.unchanged = 0 if result.written else 1
     report.bytes_total = result.path.stat().st_size
     return report
+
+
+def _shown(workspace: Workspace, file) -> str:
+    """A file as messages name it: relative to the workspace where it lies in it."""
+    if file.path is not None:
+        try:
+            return Path(file.path).resolve().relative_to(workspace.root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return file.file_name
 
 
 def _checked(write):

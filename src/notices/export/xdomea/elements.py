@@ -88,6 +88,7 @@ class Message:
     nonpublic_code: str
     primary_files: dict[str, bytes] = field(default_factory=dict)
     newest: dt.datetime | None = None
+    not_archival: list[ExportFile] = field(default_factory=list)  # listed, not handed over
 
     def touch(self, when: dt.datetime) -> None:
         if self.newest is None or when > self.newest:
@@ -130,6 +131,8 @@ def archive_metadata(parent: ET.Element, aussonderungsart: str) -> None:
 def primary_version(parent: ET.Element, msg: Message, file: ExportFile) -> bool:
     """Add ``Version/Format/Primaerdokument`` for a PDF/A file; False if it is none."""
     if file.pdfa is None or file.mime_type != "application/pdf":
+        if all(known.key != file.key for known in msg.not_archival):
+            msg.not_archival.append(file)
         return False
     data = file.read_bytes()
     digest = hashlib.sha256(data).hexdigest()

@@ -38,7 +38,7 @@ import os
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from notices.export.checks import check_body
@@ -308,7 +308,8 @@ def write_xdomea(
     finally:
         if tmp.exists():
             tmp.unlink()
-    return XdomeaResult(target, written, _counts(root, len(msg.primary_files)))
+    return XdomeaResult(target, written, _counts(root, len(msg.primary_files)),
+                        list(msg.not_archival))
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ class XdomeaResult:
     path: Path
     written: bool  # False: the same message was there already
     counts: dict[str, int]
+    not_archival: list = field(default_factory=list)  # ExportFiles listed but not handed over
 
 
 def _counts(root: ET.Element, primary_files: int) -> dict[str, int]:
