@@ -196,6 +196,14 @@ def test_the_einladung_lists_both_parts_in_both_formats(built):
     assert flat(pdf_text(built / f"{STEM}_einladung.pdf")) == word  # cell by cell
 
 
+def test_an_item_with_sub_items_is_never_the_last_line_of_a_page(built):
+    """"N 11 Grundstücksangelegenheiten" goes to the page of its "N 11.1" (and with it
+    the part's heading), never left alone at the foot of the page before."""
+    pages = pdf_text(built / f"{STEM}_einladung.pdf").split("\f")
+    (page,) = [p for p in pages if "N 11.1" in p]
+    assert "Nicht öffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1" in flat(page)
+
+
 def test_the_public_einladung_leaves_the_non_public_part_out(built):
     """The edition for the web (OParl's Meeting.invitation): the public part only."""
     path = built / f"{STEM}_einladung_oeffentlich.pdf"
