@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 
+import docx
 import pikepdf
 import pytest
 from click.testing import CliRunner
@@ -209,6 +210,9 @@ def test_the_public_einladung_leaves_the_non_public_part_out(built):
     path = built / f"{STEM}_einladung_oeffentlich.pdf"
     text = pdf_flat(path)
     assert "Einladung Öffentliche Fassung Bezirksvertretung Heepen" in text
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.open_metadata()["dc:title"]) == \
+            "Einladung: Bezirksvertretung Heepen, 20.04.2023 – Öffentliche Fassung"
     assert "Ö 4.1 Zustand der Spielplätze im Stadtbezirk Heepen 4403/2020-2025" in text
     assert "Zu dieser Sitzung lade ich Sie ein. Stadt Bielefeld, 06.04.2023" in text
     for secret in ("Schelpsheide", "Grundstücksangelegenheiten", "N 11", "600.31",
@@ -227,7 +231,7 @@ def test_the_niederschrift_in_both_formats(built):
     public_pdf = pdf_flat(built / f"{STEM}_niederschrift.pdf")
     public_docx = flat(docx_text(built / f"{STEM}_niederschrift.docx"))
     for text in (public_pdf, public_docx):
-        assert "Niederschrift über die Sitzung Bezirksvertretung Heepen, öffentlicher Teil" in text
+        assert "Niederschrift Bezirksvertretung Heepen, öffentlicher Teil" in text
         for field in ("BVHe/025/2023", "20.04.2023", "17:00 Uhr", "19:35 Uhr"):
             assert field in text
         assert "SPD: Holger Nolte, Anna Brinkmann, Thomas Wulf, Sabine Heitkamp" in text
@@ -246,6 +250,13 @@ def test_the_niederschrift_in_both_formats(built):
                "- einstimmig beschlossen - Der Veräußerung" in text
         assert "Ö 7" not in text
     assert all("nicht öffentlich" in page for page in hidden_pdf.split("\f")[:-1])
+    # Each file's title says which part it is, in both formats.
+    for stem, part in (("niederschrift", "öffentlicher Teil"),
+                       ("niederschrift_nichtoeffentlich", "nicht öffentlicher Teil")):
+        title = f"Niederschrift: Bezirksvertretung Heepen, 20.04.2023 – {part}"
+        with pikepdf.open(built / f"{STEM}_{stem}.pdf") as pdf:
+            assert str(pdf.open_metadata()["dc:title"]) == title
+        assert docx.Document(built / f"{STEM}_{stem}.docx").core_properties.title == title
 
 
 def test_no_minutes_no_niederschrift(runner, sample):

@@ -166,7 +166,7 @@ def build_minutes(output: Path) -> None:
     document.add_paragraph("{{ city }}", style="Notice Letterhead")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph("Niederschrift", style="Title")
-    document.add_paragraph("über die Sitzung {{ meeting.committee }}, {{ part }}",
+    document.add_paragraph("{{ meeting.committee }}, {{ part }}",
                            style="Notice Subject")
     for label, value in (("Sitzung", "{{ meeting.number }}"),
                          ("Datum", "{{ meeting.date|de_date }}"), ("Ort", "{{ meeting.place }}"),

@@ -142,6 +142,8 @@ def render_document(templates, template: str, fmt: str, make_context, *, variant
     context = make_context(lambda: {id(d): RawXml(writer.blocks(d.blocks)) for d in documents})
     name = "Einladung" if template == INVITATION else "Niederschrift"
     title = f"{name}: {meeting.committee}, {format_date(meeting.date)}"
+    if context.get("part"):  # as the PDF's title says it: which part of the Niederschrift
+        title += f" – {context['part']}"
     core = core_properties(title=title, subject=title, author=city or "Sitzungsdienst",
                            keywords=f"{meeting.committee}, {format_date(meeting.date)}",
                            date=meeting.invitation_date or meeting.date)
