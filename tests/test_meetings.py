@@ -110,6 +110,9 @@ def test_a_session_record_is_validated_like_a_record(runner, sample, old, new, a
     result = run(runner, sample, "check")
     assert result.exit_code == 1
     assert message in result.stderr.splitlines(), result.stderr
+    # The summary does not read clean above an exit status of 1.
+    assert re.fullmatch(r"checked \d+ records: 0 with errors; 1 other error above",
+                        result.stderr.splitlines()[-1]), result.stderr
 
 
 @pytest.mark.parametrize("old, new, anchor, message", [
