@@ -97,7 +97,8 @@ class Desk:
         for path in records:
             self._changes[path] = self._changes.get(path, 0) + 1
             self.fresh.discard(path)
-        log.info("changed: %s", ", ".join(sorted(paths)))
+        if paths:  # an empty set: output/ changed (a session's documents were built)
+            log.info("changed: %s", ", ".join(sorted(paths)))
         self.hub.publish({"type": "changed", "paths": sorted(paths)})
         for record in sorted(self.hub.previewed):
             if everything or record in records:
