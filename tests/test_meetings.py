@@ -206,6 +206,12 @@ def test_an_item_with_sub_items_is_never_the_last_line_of_a_page(built):
     pages = pdf_text(built / f"{STEM}_einladung.pdf").split("\f")
     (page,) = [p for p in pages if "N 11.1" in p]
     assert "Nicht öffentlicher Teil N 11 Grundstücksangelegenheiten N 11.1" in flat(page)
+    # In Word: the line keeps with the next (and "Heading 3" keeps with it).
+    document = docx.Document(built / f"{STEM}_einladung.docx")
+    kept = {p.text.split("\t")[0]: p.style.paragraph_format.keep_with_next
+            for p in document.paragraphs if p.style.name.startswith("Notice Agenda")}
+    assert kept["N 11"] and kept["Ö 4"] and kept["Ö 5"]
+    assert not kept["N 11.1"] and not kept["Ö 4.2"] and not kept["Ö 3"]
 
 
 def test_the_public_einladung_leaves_the_non_public_part_out(built):

@@ -144,9 +144,13 @@ def build_invitation(output: Path) -> None:
     document.add_paragraph("{%p for part in parts %}")
     document.add_paragraph("{{ part.title }}", style="Heading 3")
     document.add_paragraph("{%p for item in part.entries %}")
-    line = document.add_paragraph(style="Notice Agenda Item")
-    line.add_run("{{ item.label }}\t{{ item.title }}{% if item.reference %}\t"
-                 "{{ item.reference }}{% endif %}")
+    document.add_paragraph("{%p if item.has_sub_items %}")
+    for style in ("Notice Agenda Parent", "Notice Agenda Item"):
+        line = document.add_paragraph(style=style)
+        line.add_run("{{ item.label }}\t{{ item.title }}{% if item.reference %}\t"
+                     "{{ item.reference }}{% endif %}")
+        document.add_paragraph("{%p else %}" if style == "Notice Agenda Parent"
+                               else "{%p endif %}")
     document.add_paragraph("{%p if item.note %}")
     document.add_paragraph("{{ item.note }}", style="Notice Agenda Note")
     document.add_paragraph("{%p endif %}")

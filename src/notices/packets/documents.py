@@ -31,16 +31,27 @@ def _item(entry, result=None, text=None) -> dict:
             "result": result.line_text if result else "", "text": text}
 
 
+def _entries(entries) -> list[dict]:
+    """A part's items; ``has_sub_items`` where the next is one of its own ("11", "11.1"),
+    so that the templates keep the two on one page."""
+    items = [_item(e) for e in entries]
+    for item, following in zip(items, items[1:]):
+        item["has_sub_items"] = following["item"].startswith(item["item"] + ".")
+    if items:
+        items[-1]["has_sub_items"] = False
+    return items
+
+
 def invitation_context(agenda, city: str | None, *, public_only: bool = False) -> dict:
     """What the Einladung's templates see: the meeting, and the agenda in its two parts.
 
     ``public_only`` leaves the non-public part out (the public edition for the web).
     """
     parts = [{"title": PART_TITLES[True], "public": True,
-              "entries": [_item(e) for e in agenda.public]}]
+              "entries": _entries(agenda.public)}]
     if agenda.non_public and not public_only:
         parts.append({"title": PART_TITLES[False], "public": False,
-                      "entries": [_item(e) for e in agenda.non_public]})
+                      "entries": _entries(agenda.non_public)})
     return {"meeting": agenda.meeting, "city": city, "parts": parts,
             "public_only": public_only}
 
