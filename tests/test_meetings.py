@@ -4,6 +4,7 @@ Niederschrift, and packets that follow the agenda."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import shutil
 
 import docx
@@ -173,6 +174,17 @@ def test_agenda_warnings(runner, sample, old, new, message):
         assert message in result.stderr.splitlines(), (command, result.stderr)
 
 
+def test_unanimous_with_votes_against_is_a_warning(runner, sample):
+    edit(sample / RECORD, "      result: mit Mehrheit beschlossen\n      yes: 7\n      no: 2\n",
+         "      result: einstimmig beschlossen\n      yes: 7\n      no: 2\n")
+    line = line_of(sample / RECORD, "      no: 2")
+    result = run(runner, sample, "check")
+    assert result.exit_code == 0, result.stderr
+    assert (f"{RECORD}:{line}: warning: minutes.results.7.no: 2 votes against, but the result "
+            "says 'einstimmig beschlossen': unanimous means none against; correct one of "
+            "them") in result.stderr.splitlines(), result.stderr
+
+
 def test_the_sample_records_check_clean(runner, sample):
     result = run(runner, sample, "check")
     assert result.exit_code == 0, result.stderr
@@ -212,6 +224,43 @@ def test_an_item_with_sub_items_is_never_the_last_line_of_a_page(built):
             for p in document.paragraphs if p.style.name.startswith("Notice Agenda")}
     assert kept["N 11"] and kept["Ö 4"] and kept["Ö 5"]
     assert not kept["N 11.1"] and not kept["Ö 4.2"] and not kept["Ö 3"]
+
+
+def test_a_meeting_with_only_non_public_items_says_so_in_its_public_documents(runner, sample):
+    """Its public Einladung and Niederschrift are not left with an empty heading."""
+    (sample / "sessions" / "2023-05-04-ausschuss.yaml").write_text(
+        "committee: Rechnungsprüfungsausschuss\ndate: 04.05.2023\nstart: \"16:00\"\n"
+        "place: Neues Rathaus\ninvitation_date: 20.04.2023\nagenda:\n"
+        "  - item: \"1\"\n    title: Prüfung der Kasse\n    public: nein\n"
+        "minutes:\n  end: \"17:00\"\n  results:\n    \"1\": Kenntnisnahme\n",
+        encoding="utf-8")
+    # Its record names the meeting but is not valid yet: it is named, not the meeting
+    # called unknown.
+    result = run(runner, sample, "session", "--committee", "Rechnungsprüfungsausschuss",
+                 "--date", "04.05.2023")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "sessions/2023-05-04-ausschuss.yaml: minutes.present: missing (who was present: "
+        "names, or group: names)",
+        "session: nothing written for Rechnungsprüfungsausschuss am 04.05.2023: its session "
+        "record sessions/2023-05-04-ausschuss.yaml has errors (above)"], result.stderr
+    edit(sample / "sessions" / "2023-05-04-ausschuss.yaml", "minutes:\n",
+         "minutes:\n  present: [Frau Ahrens, Herr Brandt]\n")
+    result = run(runner, sample, "session", "--committee", "Rechnungsprüfungsausschuss",
+                 "--date", "04.05.2023")
+    assert result.exit_code == 0, result.stderr
+    stem = sample / "output/sessions/2023-05-04_rechnungspruefungsausschuss"
+    edition = pdf_flat(Path(f"{stem}_einladung_oeffentlich.pdf"))
+    assert "Öffentlicher Teil Keine Tagesordnungspunkte" in edition
+    assert "Prüfung der Kasse" not in edition
+    for text in (pdf_flat(Path(f"{stem}_niederschrift.pdf")),
+                 flat(docx_text(Path(f"{stem}_niederschrift.docx")))):
+        assert "Verlauf und Ergebnisse In diesem Teil der Sitzung wurden keine " \
+               "Tagesordnungspunkte behandelt." in text
+        assert "Prüfung der Kasse" not in text
+    members = flat(docx_text(Path(f"{stem}_einladung.docx")))
+    assert "Öffentlicher Teil Keine Tagesordnungspunkte Nicht öffentlicher Teil N 1 Prüfung " \
+           "der Kasse" in members
 
 
 def test_the_public_einladung_leaves_the_non_public_part_out(built):

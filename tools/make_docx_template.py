@@ -676,6 +676,7 @@ def agenda_styles(document) -> None:
     tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     item.paragraph_format.left_indent = Cm(1.8)
     item.paragraph_format.first_line_indent = -Cm(1.8)
+    item.paragraph_format.keep_together = True  # an item's lines on one page
     # An item with sub-items ("11", then "11.1") stays on the page of its first one.
     paragraph_style(document, "Notice Agenda Parent", base="Notice Agenda Item",
                     keep_with_next=True)

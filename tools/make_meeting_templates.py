@@ -155,6 +155,9 @@ def build_invitation(output: Path) -> None:
     document.add_paragraph("{{ item.note }}", style="Notice Agenda Note")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if not part.entries %}")
+    document.add_paragraph("Keine Tagesordnungspunkte", style="Notice Agenda Item")
+    document.add_paragraph("{%p endif %}")
     document.add_paragraph("{%p endfor %}")
     document.add_paragraph("{%p if meeting.chair %}")
     document.add_paragraph("{{ meeting.chair }}", style="Notice Signature")
@@ -205,6 +208,10 @@ def build_minutes(output: Path) -> None:
     document.add_paragraph("{{p item.text }}", style="Body Text")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if not items %}")
+    document.add_paragraph("In diesem Teil der Sitzung wurden keine Tagesordnungspunkte "
+                           "behandelt.", style="Body Text")
+    document.add_paragraph("{%p endif %}")
     finish(document, output, "Niederschrift",
            "Template of the Niederschrift (minutes) for notices (docxtpl tags).")
 

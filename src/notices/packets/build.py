@@ -146,6 +146,10 @@ def _meeting(workspace: Workspace, results: list[RecordResult], report: PacketRe
     for result in found + broken:
         report.problems += [p for p in result.problems
                             if result.meeting is not None or p.is_error]
+    # A broken session record that names this meeting is probably its record: say that
+    # nothing is written because of it, rather than that the meeting is unknown.
+    report.broken_record = next((m.path for m in broken if _may_belong(
+        workspace, m.path, report.session, "sessions")), None)
     if len(found) > 1:
         raise NoticesError(Problem(found[1].path, f"describes the same meeting as "
                                    f"{found[0].path}; keep one"))
@@ -184,6 +188,12 @@ def _select(workspace: Workspace, results: list[RecordResult], report: PacketRep
             return None
         if has_record:  # a meeting whose agenda has no papers (yet) still has documents
             return None if report.failed else Session(key)
+        if report.broken_record:
+            report.failed = True
+            report.problems.append(Problem("session", f"nothing written for {key}: its "
+                                           f"session record {report.broken_record} has "
+                                           "errors (above)"))
+            return None
         raise SessionNotFound(Problem("session", _no_session_message(key, sessions)))
     namesakes = [k for k in sessions if k.date == key.date and k.slug == key.slug]
     usual = max(namesakes, key=lambda k: (len(sessions[k].notices), _rank(k, namesakes)))
@@ -203,14 +213,16 @@ def _rank(key: SessionKey, namesakes: list[SessionKey]) -> int:
     return -sorted(k.committee for k in namesakes).index(key.committee)
 
 
-def _may_belong(workspace: Workspace, path: str, key: SessionKey) -> bool:
-    """A record that failed to load: does its text name this session's committee and date?"""
+def _may_belong(workspace: Workspace, path: str, key: SessionKey,
+                folder: str = "records") -> bool:
+    """A record (or session record) that failed to load: does its text name this
+    session's committee and date?"""
     import os
 
     from notices.source.reading import Unreadable, read_bounded
 
     try:
-        raw = read_bounded(workspace.root / path, Path(os.path.realpath(workspace.records_dir)),
+        raw = read_bounded(workspace.root / path, Path(os.path.realpath(workspace.root / folder)),
                            workspace.settings.limits.max_record_bytes)
     except Unreadable:
         return False

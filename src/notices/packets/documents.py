@@ -157,7 +157,10 @@ def render_document(templates, template: str, fmt: str, make_context, *, variant
         title += f" – {context['part']}"
     core = core_properties(title=title, subject=title, author=city or "Sitzungsdienst",
                            keywords=f"{meeting.committee}, {format_date(meeting.date)}",
-                           date=meeting.invitation_date or meeting.date)
+                           # The Einladung is written on its day; the Niederschrift
+                           # after the meeting (the PDF's date, too).
+                           date=(meeting.invitation_date or meeting.date)
+                           if template == INVITATION else meeting.date)
     return renderer.render_context({**context, "city": city}, writer=writer, core=core)
 
 

@@ -22,6 +22,7 @@ class PacketReport:
     problems: list[Problem] = field(default_factory=list)
     failed: bool = False
     build: BuildReport | None = None  # the papers brought up to date first
+    broken_record: str | None = None  # a session record with errors that names this meeting
 
     @property
     def notes(self) -> list[str]:

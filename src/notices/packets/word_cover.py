@@ -117,7 +117,10 @@ def cover_widths(headers: list[str], items: list[Item]) -> list[int]:
     floor = sum(minimum_widths(table(others), 5, font_size=size, margins=margins,
                                unbroken=unbroken))
     subject = min(total * 45 // 100, total - floor)
-    if subject <= widths[1]:
+    # Never below the subject's own longest word: then the automatic layout, which gives
+    # every column at least its longest word where they fit side by side, decides.
+    longest = minimum_widths(table([1]), 1, font_size=size, margins=margins)[0]
+    if subject <= widths[1] or subject < longest:
         return widths
     rest = column_widths(table(others), 5, total - subject, font_size=size, margins=margins,
                          safety_percent=25, unbroken=unbroken)

@@ -275,6 +275,12 @@ class MeetingReader:
                 if cleaned:
                     first = source.line + (1 if source.style in ("|", ">") else 0)
                     text = v.markdown(f"{name}.text", cleaned, first)
+            if wording and "einstimmig" in wording.casefold() and votes["no"]:
+                # Unanimous allows abstentions ("einstimmig bei 2 Enthaltungen"), never
+                # votes against: one of the two is a slip, and the minutes are a record.
+                v.warn(f"{name}.no", f"{votes['no']} votes against, but the result says "
+                       f"{wording!r}: unanimous means none against; correct one of them",
+                       entry.key_lines.get("no"))
             if wording:
                 results[item] = Result(wording, votes["yes"], votes["no"], votes["abstain"],
                                        text, line)
