@@ -174,6 +174,19 @@ def test_agenda_warnings(runner, sample, old, new, message):
         assert message in result.stderr.splitlines(), (command, result.stderr)
 
 
+def test_building_or_checking_one_paper_of_a_new_workspace_sees_all_the_others(runner,
+                                                                             sample):
+    """The agendas name papers never built yet (a new workspace, the desk's preview):
+    they are read, not called missing."""
+    for command in (("build", "records/2023/baumheide.yaml"),
+                    ("check", "records/2023/baumheide.yaml")):
+        result = run(runner, sample, *command)
+        assert result.exit_code == 0, result.stderr
+        assert "no paper has" not in result.stderr and "warning" not in result.stderr, \
+            result.stderr
+    assert not (sample / "output" / "build-errors.log").exists()
+
+
 def test_unanimous_with_votes_against_is_a_warning(runner, sample):
     edit(sample / RECORD, "      result: mit Mehrheit beschlossen\n      yes: 7\n      no: 2\n",
          "      result: einstimmig beschlossen\n      yes: 7\n      no: 2\n")

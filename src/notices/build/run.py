@@ -373,13 +373,22 @@ class BuildRun:
         """Paper numbers used twice, and the agendas of the session records.
 
         From what the state knows of each present record (as last built), so that no
-        record is read again for rules that span records.
+        record is read again for rules that span records. A record the state knows
+        nothing of (never built: a build of a few paths in a new workspace, the preview
+        of ``serve``) is read here, or an agenda would name papers "that do not exist".
         """
         from notices.packets.agenda import check_meetings
         from notices.source.meeting import load_meetings
+        from notices.source.records import RecordLoader, load_records
 
         summaries = [deps.summary for record, deps in sorted(self.folder.state.deps.items())
                      if record in present and deps.summary is not None]
+        unknown = sorted(present - {summary.path for summary in summaries})
+        if unknown:
+            loader = RecordLoader(self.settings, self.templates.declared_kinds()[0])
+            results, _ = load_records(self.workspace.root, loader,
+                                      [self.workspace.root / path for path in unknown])
+            summaries += [r.notice.summary() for r in results if r.ok]
         self.report.problems += duplicate_paper_numbers(
             (summary.path, summary.paper_number) for summary in summaries)
         meetings = load_meetings(self.workspace)

@@ -68,16 +68,19 @@ def check_records(workspace: Workspace, templates: TemplateSet, paths: list[Path
             result.problems.extend(typography_problems(result.path, result.prose))
     # Misspelt committees and doubled agenda items, before they spoil a packet; paper
     # numbers used twice.
-    _, session_problems = group_sessions([r.notice for r in results if r.ok])
+    # Checking some paths, the rules across records still see every record.
+    everything = load_records(workspace.root, loader)[0] if paths else results
+    _, session_problems = group_sessions([r.notice for r in everything if r.ok])
     session_problems += duplicate_paper_numbers((r.path, r.notice.paper_number)
-                                                for r in results if r.ok)
-    session_problems += _meetings(workspace, [r.notice.summary() for r in results if r.ok],
+                                                for r in everything if r.ok)
+    session_problems += _meetings(workspace, [r.notice.summary() for r in everything if r.ok],
                                   problems)
     by_path = {r.path: r for r in results}
+    others = {r.path for r in everything} - set(by_path)  # records not asked about
     for problem in session_problems:
         if problem.path in by_path:
             by_path[problem.path].problems.append(problem)
-        else:
+        elif problem.path not in others:
             problems.append(problem)
     return problems + request_problems, results
 
