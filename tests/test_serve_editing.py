@@ -196,3 +196,39 @@ def test_a_group_the_record_lacks_is_written_in_its_place(repo_kinds):
     new = apply_form(draft, read_form(draft.fields, form))
     assert "  phone: 0521 513224\nsession:\n  committee: Bezirksvertretung Heepen\n" \
         "  date: 20.04.2023\n  public: nein\nsubject:" in new
+
+
+def test_removing_a_list_item_leaves_the_others_as_they_were(repo_kinds):
+    """Beratungsfolge: remove the first of three entries in the form, save. The file loses
+    that entry's lines and nothing else; the entries after it keep their own values,
+    comments and spelling (compared by position, each took over the one before's)."""
+    workspace, templates = repo_kinds
+    path = "records/2023/beschluesse/quartiersplatz-vorentwurf.yaml"
+    original = (REPO / path).read_text(encoding="utf-8")
+    second = ("  - committee: Stadtentwicklungsausschuss\n    date: 25.04.2023\n"
+              "    public: ja  # öffentlich\n")
+    text = original.replace(
+        "  - committee: Stadtentwicklungsausschuss\n    date: 25.04.2023\n    public: true\n",
+        second).replace("subject:", "  - committee: Rat der Stadt\n    date: 11.05.2023\n"
+                        "    public: true\n    role: Entscheidung\nsubject:", 1)
+    assert second in text and "Rat der Stadt" in text
+    draft = open_draft(path, text, version_of(text.encode()), templates.declared_kinds()[0],
+                       workspace.settings.offices)
+    form = submitted(draft.fields, draft.values)
+    form.update({f"consultations[{i}]@": str(i) for i in range(3)})  # as the page posts
+    values = change_list(draft.fields, "remove:consultations[0]", read_form(draft.fields, form))
+    assert values["consultations@"] == [1, 2]
+    first = ("  - committee: Bezirksvertretung Heepen\n    date: 20.04.2023\n    public: true\n"
+             "    agenda_item: \"6\"\n    role: Vorberatung\n")
+    assert apply_form(draft, values) == text.replace(first, "", 1)
+    # The form shown again posts the origins it was given: the same result.
+    again = submitted(draft.fields, values)
+    again.update({"consultations[0]@": "1", "consultations[1]@": "2"})
+    assert apply_form(draft, read_form(draft.fields, again)) == text.replace(first, "", 1)
+    # And an entry added after it goes to the end, the others untouched.
+    more = change_list(draft.fields, "add:consultations", read_form(draft.fields, again))
+    more["consultations"][-1].update(committee="Hauptausschuss", date="01.06.2023")
+    assert more["consultations@"] == [1, 2, None]
+    result = apply_form(draft, more)
+    assert result.startswith(text.replace(first, "", 1).split("subject:")[0])
+    assert "  - committee: Hauptausschuss\n" in result and second in result

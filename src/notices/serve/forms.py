@@ -157,13 +157,17 @@ def _read_group(fields, form, prefix: str) -> dict:
         if spec.widget == "group":
             values[spec.name] = _read_group(spec.children, form, name + ".")
         elif spec.widget in ("list", "textlist"):
-            items = []
+            items, origins = [], []
             for index in _indexes(form, name):
                 if spec.widget == "textlist":
                     items.append(_text(form.get(f"{name}[{index}]"), spec.children[0]))
                 else:
                     items.append(_read_group(spec.children, form, f"{name}[{index}]."))
+                origin = form.get(f"{name}[{index}]@")
+                origins.append(int(origin) if origin and origin.isdigit() else
+                               None if origin is not None else index)
             values[spec.name] = items
+            values[spec.name + ORIGINS] = origins  # without them (not a browser): by position
         else:
             values[spec.name] = _text(form.get(name), spec)
     return values
@@ -201,11 +205,32 @@ def change_list(fields: tuple[FormField, ...], action: str, values: dict) -> dic
         if spec is not None and isinstance(items, list):
             items.append(None if spec.widget == "textlist" else
                          {child.name: _default(child) for child in spec.children})
+            _origins_of(values, path, len(items) - 1).append(None)  # new: in no file yet
     elif verb == "remove" and isinstance(path[-1], int):
         items = _at(values, path[:-1])
         if isinstance(items, list) and path[-1] < len(items):
+            origins = _origins_of(values, path[:-1], len(items))
             del items[path[-1]]
+            del origins[path[-1]]
     return values
+
+
+# Beside each list, the form keeps where each of its items came from: its index in the
+# file, or None for an item added in the form. A removed item is then removed from the
+# file, and the items after it stay what they are (compared by position, each would take
+# over the values, comments and style of the one before it).
+ORIGINS = "@"
+
+
+def _origins_of(values, path: tuple, count: int) -> list:
+    """The origins kept beside the list at ``path`` (identity if the form had none)."""
+    parent = _at(values, path[:-1]) if len(path) > 1 else values
+    if not isinstance(parent, dict):
+        return list(range(count))
+    origins = parent.get(path[-1] + ORIGINS)
+    if not isinstance(origins, list) or len(origins) != count:
+        origins = parent[path[-1] + ORIGINS] = list(range(count))
+    return origins
 
 
 def _default(spec: FormField):
@@ -275,29 +300,40 @@ def _diff_group(fields, new: dict, old: dict, path: tuple, found: Changes) -> No
                                          for child in spec.children
                                          if value.get(child.name) is not None}))
         elif spec.widget in ("list", "textlist"):
-            _diff_list(spec, value or [], before, here, found)
+            _diff_list(spec, value or [], before, here, found, new.get(spec.name + ORIGINS))
         elif not same(spec, value, before):
             found.set.append((here, _written(spec, value, before)))
 
 
-def _diff_list(spec: FormField, items: list, before, path: tuple, found: Changes) -> None:
+def _diff_list(spec: FormField, items: list, before, path: tuple, found: Changes,
+               origins: list | None = None) -> None:
     if not isinstance(before, list):
         if any(_has_text(item) for item in items):
             found.set.append((path, [_written_item(spec, item) for item in items]))
         return
-    for index, item in enumerate(items):
-        here = path + (index,)
-        if index >= len(before):
-            found.set.append((here, _written_item(spec, item)))
-        elif spec.widget == "textlist":
-            if not same(spec.children[0], item, before[index]):
-                found.set.append((here, _written(spec.children[0], item, before[index])))
-        elif isinstance(before[index], dict):
-            _diff_group(spec.children, item or {}, before[index], here, found)
+    if not isinstance(origins, list) or len(origins) != len(items):
+        origins = list(range(len(items)))  # a form without them: by position
+    kept: set[int] = set()
+    added = 0
+    for item, origin in zip(items, origins):
+        if not isinstance(origin, int) or origin >= len(before) or origin in kept:
+            # Added in the form: appended (before the removals, which count from the
+            # file's own indexes).
+            found.set.append((path + (len(before) + added,), _written_item(spec, item)))
+            added += 1
+            continue
+        kept.add(origin)
+        here = path + (origin,)
+        if spec.widget == "textlist":
+            if not same(spec.children[0], item, before[origin]):
+                found.set.append((here, _written(spec.children[0], item, before[origin])))
+        elif isinstance(before[origin], dict):
+            _diff_group(spec.children, item or {}, before[origin], here, found)
         else:
             found.set.append((here, _written_item(spec, item)))
-    for index in range(len(items), len(before)):
-        found.remove.append(path + (index,))
+    for index in range(len(before)):
+        if index not in kept:
+            found.remove.append(path + (index,))
 
 
 def _written_item(spec: FormField, item):
@@ -309,7 +345,7 @@ def _written_item(spec: FormField, item):
 
 def _has_text(value) -> bool:
     if isinstance(value, dict):
-        return any(_has_text(v) for v in value.values())
+        return any(_has_text(v) for k, v in value.items() if not k.endswith(ORIGINS))
     if isinstance(value, list):
         return any(_has_text(v) for v in value)
     return value is not None
