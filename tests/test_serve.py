@@ -317,6 +317,23 @@ def test_a_new_beschlussvorlage_from_the_form(client, root):
                      page)
 
 
+def test_two_new_forms_opened_together_never_give_one_number_twice(client, root):
+    """Both forms show the next number; the one saved second gets the next free one."""
+    forms = [form_of(client.get("/neu?art=mitteilung&amt=Bauamt").text) for _ in range(2)]
+    assert forms[0]["paper_number"] == forms[1]["paper_number"] == "4406/2020-2025"
+    saved = []
+    for number, form in enumerate(forms, start=1):
+        form.update({"subject": f"Mitteilung {number}", "file_number": f"600.4{number}"})
+        response = client.post("/neu", data=form)
+        assert response.status_code == 303
+        saved.append(response.headers["location"])
+    texts = [(root / url.split("/bearbeiten/")[1].split("?")[0]).read_text() for url in saved]
+    assert "4406/2020-2025" in texts[0] and "4407/2020-2025" in texts[1]
+    assert "4406/2020-2025" not in texts[1]
+    page = client.get(saved[1]).text
+    assert "Die Drucksachen-Nr. 4406/2020-2025 war inzwischen vergeben" in page
+
+
 def test_markdown_preview_is_rendered_and_escaped(client):
     token = form_of(client.get("/neu?art=mitteilung&amt=Bauamt").text)["_csrf"]
     page = client.post("/markdown", content="**fett** <script>x</script>".encode(),

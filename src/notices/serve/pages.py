@@ -12,6 +12,7 @@ import binascii
 import datetime as dt
 import difflib
 import os
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -144,6 +145,10 @@ async def edit_page(request: Request) -> Response:
     paper = catalog.paper(path)
     draft.problems = list(paper.problems) if paper else []
     notice = "Gespeichert." if request.query_params.get("gespeichert") else None
+    taken = request.query_params.get("vergeben")
+    if notice and taken:
+        notice += (f" Die Drucksachen-Nr. {taken} war inzwischen vergeben; diese Vorlage hat "
+                   "die nächste freie erhalten.")
     return _edit(request, draft, notice=notice)
 
 
@@ -203,6 +208,14 @@ async def save(request: Request) -> Response:
         return _edit(request, draft, status_code=422)
     values = read_form(draft.fields, form)
     action = form.get("_aktion", "save")
+    taken = None
+    if "path" not in request.path_params:
+        # Two "Neu" forms opened together were given the same next number; the one
+        # saved second gets the number that is free now, rather than a duplicate.
+        number = values.get("paper_number")
+        if number and planned.values.get("paper_number") != number and any(
+                p.paper_number == number for p in catalog.papers):
+            taken, values["paper_number"] = number, planned.values.get("paper_number")
     if action.startswith(("add:", "remove:")):
         return _edit(request, _shown(draft, change_list(draft.fields, action, values)))
     if action == "merge":
@@ -221,7 +234,9 @@ async def save(request: Request) -> Response:
     except OutsideWorkspace:
         raise HTTPException(403, "Hier darf nichts gespeichert werden.") from None
     desk.saved(draft.path)
-    return RedirectResponse(f"/bearbeiten/{draft.path}?gespeichert=1", status_code=303)
+    suffix = f"&vergeben={quote(taken)}" if taken else ""
+    return RedirectResponse(f"/bearbeiten/{draft.path}?gespeichert=1{suffix}",
+                            status_code=303)
 
 
 def _shown(draft, values):
