@@ -247,6 +247,21 @@ def test_two_tabs_cannot_lose_each_others_work(client, root):
     assert "Betreff aus Tab 1" in saved and "Unterschrift aus Tab 2" in saved
 
 
+def test_a_field_both_versions_changed_is_named_at_the_field_after_merging(client, root):
+    form = form_of(client.get(f"/bearbeiten/{SEED}").text)
+    path = root / SEED
+    path.write_text(path.read_text().replace("name: Frau Bültmann", "name: Frau Editor"))
+    form["contact.name"] = "Frau Browser"
+    conflict = client.post(f"/bearbeiten/{SEED}", data=form)
+    assert conflict.status_code == 409
+    page = client.post(f"/bearbeiten/{SEED}", data={**form_of(conflict.text),
+                                                    "_aktion": "merge"}).text
+    assert form_of(page)["contact.name"] == "Frau Browser"
+    assert "1 Feld(er) wurden in beiden Fassungen geändert" in text(page)
+    assert re.search(r'id="problem-contact\.name-1">in der anderen Fassung geändert zu '
+                     r'„Frau Editor“; hier steht Ihr Wert „Frau Browser“</p>', page), page
+
+
 def test_a_tab_cannot_overwrite_an_editors_save(client, root):
     form = form_of(client.get(f"/bearbeiten/{SEED}").text)
     path = root / SEED

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from notices.errors import Problem
+from notices.errors import Problem, Severity
 from notices.serve.forms import FormField, changes, form_fields, values_of
 from notices.serve.yaml_edit import RecordText, YamlDocument
 from notices.source.discovery import output_stem_for
@@ -87,6 +87,29 @@ def apply_form(draft: Draft, new_values: dict, onto: str | None = None) -> str:
     for path in found.remove:
         document.remove(path)
     return parts.head + document.dump() + parts.tail
+
+
+def both_changed(draft: Draft, values: dict, current: Draft) -> list[Problem]:
+    """Fields this form and the file's newer version both changed, to different values:
+    the merged form holds this form's value, and each such field says what the other
+    version had, so that neither edit is lost without a word."""
+    mine = dict(changes(draft.fields, values, draft.values).set)
+    theirs = dict(changes(draft.fields, current.values, draft.values).set)
+    found = []
+    for path, value in theirs.items():
+        if path in mine and mine[path] != value:
+            name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                           for part in path).lstrip(".")
+            found.append(Problem(draft.path, f"in der anderen Fassung geändert zu "
+                                 f"{_shown_value(value)}; hier steht Ihr Wert "
+                                 f"{_shown_value(mine[path])}", field=name,
+                                 severity=Severity.WARNING))
+    return found
+
+
+def _shown_value(value) -> str:
+    return "(leer)" if value in (None, "") else repr(value) if not isinstance(value, str) \
+        else f"„{value}“"
 
 
 def check_text(workspace, path: str, text: str, kinds: dict[str, Kind], templates,

@@ -20,7 +20,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from notices.errors import NoticesError
 from notices.serve.builds import LOCKED
-from notices.serve.editing import apply_form, check_text, open_draft, place_problems
+from notices.serve.editing import (
+    apply_form,
+    both_changed,
+    check_text,
+    open_draft,
+    place_problems,
+)
 from notices.serve.forms import change_list, read_form
 from notices.serve.security import read_form as read_checked_form
 from notices.serve.yaml_edit import Conflict, OutsideWorkspace, safe_path, save_text, version_of
@@ -283,11 +289,16 @@ async def _merge(request: Request, draft, values) -> Response:
     shown = open_draft(draft.path, text, version_of(current), catalog.kinds,
                        desk.workspace.settings.offices)
     mine = open_draft(draft.path, merged, "", catalog.kinds, desk.workspace.settings.offices)
+    both = both_changed(draft, values, shown)  # before shown shows the merged values
     shown.values = mine.values
-    shown.problems = await _check(desk, draft.path, merged, catalog,
-                                  [(p.path, p.paper_number) for p in catalog.papers])
-    return _edit(request, shown, notice="Ihre Änderungen stehen jetzt in der neuen Fassung. "
-                 "Prüfen Sie das Formular und speichern Sie.")
+    shown.problems = both + await _check(desk, draft.path, merged, catalog,
+                                         [(p.path, p.paper_number) for p in catalog.papers])
+    notice = ("Ihre Änderungen stehen jetzt in der neuen Fassung. Prüfen Sie das Formular "
+              "und speichern Sie.")
+    if both:
+        notice += (f" {len(both)} Feld(er) wurden in beiden Fassungen geändert; dort steht "
+                   "Ihr Wert, der andere ist am Feld genannt.")
+    return _edit(request, shown, notice=notice)
 
 
 async def markdown_preview(request: Request) -> Response:
