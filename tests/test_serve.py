@@ -204,6 +204,16 @@ def test_a_hostile_subject_is_shown_as_text(client, root):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_text_direction_controls_do_not_turn_the_page_around(client, root):
+    path = root / SEED
+    path.write_text(path.read_text().replace(
+        "subject: INSEK Baumheide – Fortführung des Quartiersmanagements Baumheide",
+        "subject: \"Bericht \\u202eLTR\\u202c Ende\""))
+    for url in ("/", f"/bearbeiten/{SEED}", f"/vorschau/{SEED}"):
+        page = client.get(url).text
+        assert "\u202e" not in page and "Bericht LTR Ende" in page, url
+
+
 def edit(client, path: str = SEED, **changes) -> tuple[dict, object]:
     form = form_of(client.get(f"/bearbeiten/{path}").text)
     form.update(changes)

@@ -134,6 +134,9 @@ def create_app(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
 
 def _environment(desk: Desk) -> jinja2.Environment:
     environment = jinja2.Environment(
+        # Text-direction controls in a record (which the documents never print) would
+        # turn the page's own text around them too: shown without them.
+        finalize=_without_direction_controls,
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["de_date"] = format_date
@@ -148,6 +151,17 @@ def _environment(desk: Desk) -> jinja2.Environment:
         url_edit=lambda path: "/bearbeiten/" + quote(path),
         url_output=lambda path: "/ausgabe/" + quote(path))
     return environment
+
+
+def _without_direction_controls(value):
+    from markupsafe import Markup
+
+    from notices.source.textclean import DIRECTION_CONTROLS
+
+    if not isinstance(value, str) or not DIRECTION_CONTROLS.search(value):
+        return value
+    cleaned = DIRECTION_CONTROLS.sub("", value)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned  # safe stays safe
 
 
 def _yes_no_value(value) -> str | None:
@@ -209,5 +223,9 @@ async def _session(request: Request) -> Response:
         return request.app.state.render("packets.html", 422, label=label, packets=[],
                                         problems=error.problems, failed=True)
     desk.files_changed(set())
+    log.info("built the documents of %s: %s", label, ", ".join(
+        f"{p.status} output/{p.path}" for p in report.packets) or "none")
+    for problem in report.problems:
+        log.info("%s", problem.format())
     return request.app.state.render("packets.html", 200, label=label, packets=report.packets,
                                     problems=report.problems, failed=report.failed)

@@ -10,6 +10,7 @@ is all a page that only listens needs: no websocket protocol, no extra dependenc
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import logging
 from pathlib import Path
@@ -108,7 +109,9 @@ async def watch(root: Path, on_change, stop: asyncio.Event) -> None:
         async for changes in awatch(*paths, recursive=recursive, stop_event=stop,
                                     debounce=800, step=50, rust_timeout=500,
                                     yield_on_timeout=False):
-            found = {r for _, p in changes if (r := relevant(root, p)) is not None}
+            # Files, not the folders they are in (a new file also "changes" its folder).
+            found = {r for _, p in changes if (r := relevant(root, p)) is not None
+                     and not os.path.isdir(p)}
             if found:
                 on_change(found)
             if not recursive and any(Path(p).parent == root and Path(p).name in WATCHED_FOLDERS
