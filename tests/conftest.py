@@ -125,6 +125,8 @@ def docx_text(path: Path) -> str:
                     texts.append(node.text)
                 elif tag in ("tab", "br"):
                     texts.append(" ")
+                elif tag == "noBreakHyphen":  # Word's non-breaking hyphen shows as "-"
+                    texts.append("-")
             lines.append("".join(texts))
     return "\n".join(lines)
 

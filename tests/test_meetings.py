@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 import shutil
+import zipfile
 
 import docx
 import pikepdf
@@ -185,6 +186,20 @@ def test_building_or_checking_one_paper_of_a_new_workspace_sees_all_the_others(r
         assert "no paper has" not in result.stderr and "warning" not in result.stderr, \
             result.stderr
     assert not (sample / "output" / "build-errors.log").exists()
+
+
+def test_a_broken_session_record_of_another_meeting_does_not_stop_this_one(runner, sample):
+    (sample / "sessions" / "2023-06-01-rat.yaml").write_text(
+        "committee: Rat der Stadt\ndate: 01.06.2023\nagenda: nein\n", encoding="utf-8")
+    result = run(runner, sample, "session", *HEEPEN)
+    assert result.exit_code == 0, result.stderr
+    assert ("sessions/2023-06-01-rat.yaml: warning: has errors ('notices check' lists them); "
+            "it does not name this meeting, so it does not stop it") in result.stderr.splitlines()
+    assert (sample / f"{STEM}_einladung.pdf").exists()
+    # In Word, too, a paper number never breaks at its hyphen.
+    with zipfile.ZipFile(sample / f"{STEM}_einladung.docx") as archive:
+        xml = archive.read("word/document.xml").decode()
+    assert "4403/2020</w:t><w:noBreakHyphen/><w:t xml:space=\"preserve\">2025" in xml
 
 
 def test_unanimous_with_votes_against_is_a_warning(runner, sample):

@@ -18,7 +18,7 @@ from notices.build.options import BuildOptions
 from notices.build.report import BuildReport
 from notices.build.outputs import OutputFolder
 from notices.build.run import BuildRun
-from notices.errors import NoticesError, Problem, TemplateError, UsageError
+from notices.errors import NoticesError, Problem, Severity, TemplateError, UsageError
 from notices.template_set import TemplateSet
 from notices.packets.report import PacketReport, PacketResult  # noqa: F401 (API)
 from notices.packets.sessions import Session, SessionKey, group_sessions
@@ -143,17 +143,23 @@ def _meeting(workspace: Workspace, results: list[RecordResult], report: PacketRe
     found = [m for m in meetings if m.meeting is not None
              and meeting_key(m.meeting.committee, m.meeting.date) == key]
     broken = [m for m in meetings if m.meeting is None]
-    for result in found + broken:
+    # A broken session record that names this meeting may be its record: it stops the
+    # session (and is named, rather than the meeting called unknown). One that names
+    # another meeting does not stop this one (one bad record never stops the others).
+    ours = [m for m in broken if _may_belong(workspace, m.path, report.session, "sessions")]
+    for result in found + ours:
         report.problems += [p for p in result.problems
                             if result.meeting is not None or p.is_error]
-    # A broken session record that names this meeting is probably its record: say that
-    # nothing is written because of it, rather than that the meeting is unknown.
-    report.broken_record = next((m.path for m in broken if _may_belong(
-        workspace, m.path, report.session, "sessions")), None)
+    for result in broken:
+        if result not in ours:
+            report.problems.append(Problem(
+                result.path, "has errors ('notices check' lists them); it does not name "
+                "this meeting, so it does not stop it", severity=Severity.WARNING))
+    report.broken_record = ours[0].path if ours else None
     if len(found) > 1:
         raise NoticesError(Problem(found[1].path, f"describes the same meeting as "
                                    f"{found[0].path}; keep one"))
-    if broken:
+    if ours:
         report.failed = True
     return found[0].meeting if found and found[0].ok else None
 

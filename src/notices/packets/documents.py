@@ -151,6 +151,11 @@ def render_document(templates, template: str, fmt: str, make_context, *, variant
                             display_name=f"templates/{template}.docx", city=city)
     writer = renderer.facts_writer()
     context = make_context(lambda: {id(d): RawXml(writer.blocks(d.blocks)) for d in documents})
+    # Paper numbers never break at their hyphen in Word either (the PDF keeps them on
+    # one line by its stylesheet).
+    for item in [e for part in context.get("parts", ()) for e in part["entries"]] \
+            + list(context.get("items", ())):
+        item["reference"] = item["reference"].replace("-", "\u2011")
     name = "Einladung" if template == INVITATION else "Niederschrift"
     title = f"{name}: {meeting.committee}, {format_date(meeting.date)}"
     if context.get("part"):  # as the PDF's title says it: which part of the Niederschrift

@@ -41,7 +41,9 @@ def word_items(items: list[Item]) -> list[dict]:
             subject += ('<w:r><w:br/></w:r><w:r><w:rPr><w:i/><w:sz w:val="18"/></w:rPr>'
                         f'<w:t xml:space="preserve">{escape(context["note"])}</w:t></w:r>')
         page = _page_field(anchor, item.page) if anchor else ""
-        rows.append({**context, "subject": RawXml(subject), "page": RawXml(page)})
+        rows.append({**context, "subject": RawXml(subject), "page": RawXml(page),
+                     # never broken at its hyphen ("4401/2020-2025")
+                     "reference": (context["reference"] or "").replace("-", "\u2011")})
     return rows
 
 

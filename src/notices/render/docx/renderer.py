@@ -300,7 +300,7 @@ class DocxRenderer:
 
     def _render_part(self, part: _TemplatePart, context: dict) -> str:
         try:
-            return part.template.render(context)
+            return _no_break_hyphens(part.template.render(context))
         except jinja2.TemplateError as error:
             line = error_line(error, part.template.filename)
             raise TemplateError(self._problem(part.name, part.label, part.source, line,
@@ -373,3 +373,18 @@ def _paragraph_at(prepared: str, line: int | None) -> tuple[int | None, str]:
 
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TEXT_WITH_NO_BREAK_HYPHEN = re.compile("(<w:t(?:\\s[^>]*)?>)([^<]*\u2011[^<]*)</w:t>")
+
+
+def _no_break_hyphens(xml: str) -> str:
+    """U+2011 in a template's text (a paper number "4401/2020\u20112025" that must not
+    break) as Word's own non-breaking hyphen, which Word and LibreOffice draw with the
+    font's hyphen (Arial and Liberation Sans have no U+2011 glyph)."""
+    if "\u2011" not in xml:
+        return xml
+    piece = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'
+    return _TEXT_WITH_NO_BREAK_HYPHEN.sub(
+        lambda m: '<w:t xml:space="preserve">' + m.group(2).replace("\u2011", piece) + "</w:t>",
+        xml)
