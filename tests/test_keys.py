@@ -73,6 +73,10 @@ def test_each_format_is_rebuilt_only_when_what_it_reads_changes(workspace_dir):
     fonts.write_text(fonts.read_text() + "\n")
     assert outputs_written(workspace_dir) == {SEED_PATH: ["2023/baumheide.pdf"]}
     assert outputs_written(workspace_dir) == {}
+    # The meeting documents' shared stylesheet is none of a paper's business.
+    meeting = templates / "meeting.css"
+    meeting.write_text(meeting.read_text() + "\n/* restyled */\n")
+    assert outputs_written(workspace_dir) == {}
 
 
 def test_another_kinds_templates_rebuild_nothing(workspace_dir):

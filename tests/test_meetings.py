@@ -482,6 +482,15 @@ def test_meeting_documents_are_rebuilt_only_when_needed(runner, heepen):
             "2023-04-20_bezirksvertretung-heepen_niederschrift.pdf"} <= rebuilt
     assert "2023-04-20_bezirksvertretung-heepen_nichtoeffentlich.pdf" not in rebuilt
     assert "Radweg zwischen Heepen und Baumheide" in pdf_text(heepen / f"{STEM}_einladung.pdf")
+    # The meeting documents' own stylesheet: they are rebuilt, no paper is.
+    papers = sorted((heepen / "output" / "2023").rglob("*.pdf"))
+    written = [paper.stat().st_mtime_ns for paper in papers]
+    css = heepen / "templates" / "meeting.css"
+    css.write_text(css.read_text() + "\n/* restyled */\n")
+    result = run(runner, heepen, "session", *HEEPEN)
+    built = [line for line in result.stderr.splitlines() if line.startswith("built: ")]
+    assert "built: output/sessions/2023-04-20_bezirksvertretung-heepen_einladung.pdf" in built
+    assert len(papers) >= 7 and [paper.stat().st_mtime_ns for paper in papers] == written
 
 
 def test_a_meeting_whose_agenda_has_no_papers_has_its_documents(runner, sample):

@@ -23,6 +23,9 @@ from notices.errors import Problem, Severity
 
 # The templates of the meeting's own documents; every other <name>.html is a kind of paper.
 DOCUMENT_TEMPLATES = ("sitzungsmappe", "einladung", "niederschrift")
+# Shared by the meeting's documents only (einladung.css and niederschrift.css import it):
+# restyling the Einladung must not re-render every paper of the archive.
+DOCUMENT_SHARED = ("meeting",)
 PACKET_TEMPLATE = "sitzungsmappe"
 MAX_TEMPLATE_FILE_BYTES = 64 * 1024 * 1024
 
@@ -95,6 +98,8 @@ class TemplateSet:
         stem = path.split(".", 1)[0]
         if stem != name and stem in (self.kinds | set(DOCUMENT_TEMPLATES)):
             return False  # another kind's or document's own files
+        if stem in DOCUMENT_SHARED and name not in DOCUMENT_TEMPLATES:
+            return False
         if fmt == "docx":
             return path in (f"{name}.docx", f"{name}.schema.yaml")
         return not path.lower().endswith(".docx")
