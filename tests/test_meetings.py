@@ -461,6 +461,8 @@ def test_both_packets_show_the_same_two_numbers_and_the_cover_names_them(built, 
                    if row[-1].isdigit() and int(row[-1]) <= len(word_pages)}
     assert pdf_starts == word_starts
     assert sorted(pdf_starts) == ["10", "4.1", "4.2", "5.1", "5.2", "6", "7"]
+    for cover in (pdf_pages[0], word_pages[0]):  # both say whose pages these are
+        assert "Deckblatt, Seite 1 von 1" in cover, cover[-300:]
     for start in pdf_starts.values():
         assert page_numbers(pdf_pages[int(start) - 1])[0][0] == "1"  # a paper's first page
     assert "Umrüstung der Straßenbeleuchtung" in word_pages[int(pdf_starts["7"]) - 1]

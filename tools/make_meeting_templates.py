@@ -27,6 +27,10 @@ def build_cover(output: Path) -> None:
     document = base_document()
     cover_styles(document)
     confidential_header(document, "not public")
+    # "Deckblatt, Seite 1 von 2", as on the PDF cover: the cover's own pages.
+    for paragraph in document.sections[0].footer.paragraphs:
+        if paragraph.runs and paragraph.runs[0].text == "Seite ":
+            paragraph.runs[0].text = "Deckblatt, Seite "
     document.add_paragraph("{%p if city %}")
     document.add_paragraph("{{ city }}", style="Notice Letterhead")
     document.add_paragraph("{%p endif %}")
