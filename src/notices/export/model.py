@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -43,7 +42,6 @@ __all__ = [
     "ExportOrganization",
     "ExportPaper",
     "ExportSystem",
-    "ascii_file_name",
 ]
 
 #: Keys become URL path segments and parts of file names: keep them boring.
@@ -69,6 +67,15 @@ def _check_times(owner: str, created: dt.datetime | None, modified: dt.datetime 
         raise ValueError(f"{owner}: modified {modified} is before created {created}")
 
 
+class _Keyed:
+    """What every keyed object checks when made: its key, and its two timestamps."""
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        _check_key(name, self.key)
+        _check_times(f"{name} {self.key!r}", self.created, self.modified)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ExportContact:
     """Contact person printed on a paper (Sachbearbeitung). Vendor extra in OParl."""
@@ -79,7 +86,7 @@ class ExportContact:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportFile:
+class ExportFile(_Keyed):
     """One rendered document (normally the PDF/A edition) or an attachment.
 
     ``data`` or ``path`` holds the bytes (exactly one of them). ``text`` is the
@@ -106,9 +113,8 @@ class ExportFile:
     license: str | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         owner = f"ExportFile {self.key!r}"
-        _check_key("ExportFile", self.key)
-        _check_times(owner, self.created, self.modified)
         if (self.data is None) == (self.path is None):
             raise ValueError(f"{owner}: give exactly one of data and path")
         if not self.file_name or "/" in self.file_name or "\\" in self.file_name \
@@ -123,7 +129,7 @@ class ExportFile:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportOrganization:
+class ExportOrganization(_Keyed):
     """A committee (Gremium) or an office (Amt/Fachbereich) of the body.
 
     Whether it is one or the other follows from the list of :class:`ExportBody`
@@ -141,13 +147,10 @@ class ExportOrganization:
     end_date: dt.date | None = None
     website: str | None = None
 
-    def __post_init__(self) -> None:
-        _check_key("ExportOrganization", self.key)
-        _check_times(f"ExportOrganization {self.key!r}", self.created, self.modified)
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportLocation:
+class ExportLocation(_Keyed):
     """Where meetings take place (OParl Location, embedded in Meeting)."""
 
     key: str
@@ -159,13 +162,10 @@ class ExportLocation:
     postal_code: str | None = None
     locality: str | None = None
 
-    def __post_init__(self) -> None:
-        _check_key("ExportLocation", self.key)
-        _check_times(f"ExportLocation {self.key!r}", self.created, self.modified)
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportConsultation:
+class ExportConsultation(_Keyed):
     """One step of a paper's Beratungsfolge: committee, optionally meeting and item.
 
     ``created``/``modified`` default to the paper's (consultations are edited
@@ -182,14 +182,13 @@ class ExportConsultation:
     modified: dt.datetime | None = None
 
     def __post_init__(self) -> None:
-        _check_key("ExportConsultation", self.key)
-        _check_times(f"ExportConsultation {self.key!r}", self.created, self.modified)
+        super().__post_init__()
         if self.agenda_item is not None and self.meeting is None:
             raise ValueError(f"ExportConsultation {self.key!r}: agenda_item needs meeting")
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportPaper:
+class ExportPaper(_Keyed):
     """A Mitteilung, Beschlussvorlage, Beantwortung, ...
 
     ``name`` is the subject. ``office`` is the key of the issuing office
@@ -216,9 +215,6 @@ class ExportPaper:
     contact: ExportContact | None = None
     signatory: str | None = None
 
-    def __post_init__(self) -> None:
-        _check_key("ExportPaper", self.key)
-        _check_times(f"ExportPaper {self.key!r}", self.created, self.modified)
 
     @property
     def reference(self) -> str | None:
@@ -231,7 +227,7 @@ class ExportPaper:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportAgendaItem:
+class ExportAgendaItem(_Keyed):
     """A Tagesordnungspunkt. ``paper`` is the key of the paper discussed, if any.
 
     ``number`` is the printed TOP number ("5.1"), ``order`` the position in the
@@ -249,14 +245,13 @@ class ExportAgendaItem:
     modified: dt.datetime | None = None
 
     def __post_init__(self) -> None:
-        _check_key("ExportAgendaItem", self.key)
-        _check_times(f"ExportAgendaItem {self.key!r}", self.created, self.modified)
+        super().__post_init__()
         if isinstance(self.order, bool) or not isinstance(self.order, int):
             raise ValueError(f"ExportAgendaItem {self.key!r}: order must be an int")
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportMeeting:
+class ExportMeeting(_Keyed):
     """A session (Sitzung) of one committee.
 
     ``invitation``, ``results_protocol`` and ``auxiliary_files`` are the editions
@@ -290,9 +285,8 @@ class ExportMeeting:
     agenda_items: tuple[ExportAgendaItem, ...] = ()
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         owner = f"ExportMeeting {self.key!r}"
-        _check_key("ExportMeeting", self.key)
-        _check_times(owner, self.created, self.modified)
         _check_aware(owner, "start", self.start)
         _check_aware(owner, "end", self.end)
         if self.end is not None and self.end < self.start:
@@ -306,7 +300,7 @@ class ExportMeeting:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportLegislativeTerm:
+class ExportLegislativeTerm(_Keyed):
     """A Wahlperiode (OParl requires Body.legislativeTerm, possibly empty)."""
 
     key: str
@@ -316,9 +310,6 @@ class ExportLegislativeTerm:
     created: dt.datetime
     modified: dt.datetime
 
-    def __post_init__(self) -> None:
-        _check_key("ExportLegislativeTerm", self.key)
-        _check_times(f"ExportLegislativeTerm {self.key!r}", self.created, self.modified)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -371,7 +362,7 @@ class ExportSystem:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExportBody:
+class ExportBody(_Keyed):
     """The city (OParl Body) with everything that is exported.
 
     ``archive_name`` is the recipient of xdomea messages (e.g. "Stadtarchiv
@@ -400,24 +391,3 @@ class ExportBody:
     papers: tuple[ExportPaper, ...] = field(default=())
     deleted: tuple[ExportDeleted, ...] = ()
 
-    def __post_init__(self) -> None:
-        _check_key("ExportBody", self.key)
-        _check_times(f"ExportBody {self.key!r}", self.created, self.modified)
-
-
-_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe",
-                                  "Ü": "Ue", "ß": "ss"})
-
-
-def ascii_file_name(name: str, fallback: str = "file") -> str:
-    """ASCII-only version of a file name for URLs and container entries.
-
-    German transliteration first (``Straße`` -> ``Strasse``), then accents are
-    dropped and anything but letters, digits, ``.``, ``_`` and ``-`` becomes
-    ``_``: such names need no percent-encoding in URLs and survive every zip
-    tool and archive ingest. The original name is kept in the metadata.
-    """
-    ascii_name = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION))
-    ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii")
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in ascii_name).strip("._")
-    return cleaned or fallback

@@ -23,8 +23,8 @@ from notices.export.model import (
     ExportMeeting,
     ExportOrganization,
     ExportPaper,
-    ascii_file_name,
 )
+from notices.export.names import ascii_file_name
 from notices.export.oparl.tree import (
     VENDOR_PREFIX,
     Tree,

@@ -29,7 +29,8 @@ import datetime as dt
 from pathlib import Path
 
 from notices.export.checks import check_body
-from notices.export.model import ExportBody, ExportDeleted, ascii_file_name
+from notices.export.model import ExportBody, ExportDeleted
+from notices.export.names import ascii_file_name
 from notices.export.oparl.objects import ObjectMapper
 from notices.export.oparl.tree import (
     BODY_LISTS,

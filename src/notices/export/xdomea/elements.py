@@ -21,8 +21,8 @@ from notices.export.model import (
     ExportFile,
     ExportOrganization,
     ExportPaper,
-    ascii_file_name,
 )
+from notices.export.names import ascii_file_name
 
 XDOMEA_NS = "urn:xoev-de:xdomea:schema:3.0.0"
 #: Fixed namespace for all uuid5 values of this exporter. Never change it: archives
