@@ -68,8 +68,16 @@ def check_records(workspace: Workspace, templates: TemplateSet, paths: list[Path
             result.problems.extend(typography_problems(result.path, result.prose))
     # Misspelt committees and doubled agenda items, before they spoil a packet; paper
     # numbers used twice.
-    # Checking some paths, the rules across records still see every record.
-    everything = load_records(workspace.root, loader)[0] if paths else results
+    # Checking some paths, the rules across records still see every record (the others
+    # are read here, the requested ones are not read twice).
+    everything = results
+    if paths:
+        from notices.source.discovery import discover_records
+
+        have = {r.path for r in results}
+        rest = [workspace.root / found.path for found in
+                discover_records(workspace.root).records if found.path not in have]
+        everything = results + (load_records(workspace.root, loader, rest)[0] if rest else [])
     _, session_problems = group_sessions([r.notice for r in everything if r.ok])
     session_problems += duplicate_paper_numbers((r.path, r.notice.paper_number)
                                                 for r in everything if r.ok)
